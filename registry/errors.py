@@ -1,0 +1,63 @@
+"""Domain errors: each has a stable ``type`` slug and a message safe to show.
+
+``web/errors.py`` maps these to HTTP statuses and RFC 9457 problem details;
+nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad input field: where (``loc``, e.g. ``["query", "lat"]``) and why."""
+
+    loc: tuple[str | int, ...]
+    message: str
+
+
+class DiachiError(Exception):
+    """Base of every domain error.
+
+    ``type`` is a stable slug (documented, never renamed); ``title`` a short
+    Vietnamese-first human summary; ``detail`` the specific message.
+    """
+
+    type: str = "error"
+    title: str = "Lỗi / Error"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(DiachiError):
+    """The thing asked for does not exist (at the date asked)."""
+
+    type = "not-found"
+    title = "Không tìm thấy / Not found"
+
+
+class OutsideTerritory(NotFound):
+    """A valid coordinate that no administrative unit contains (at sea, abroad)."""
+
+    type = "outside-territory"
+    title = "Ngoài lãnh thổ đất liền Việt Nam / Outside Vietnam's land units"
+
+
+class InvalidInput(DiachiError):
+    """Input that can never be right (out-of-range coordinate, malformed code)."""
+
+    type = "invalid-input"
+    title = "Dữ liệu không hợp lệ / Invalid input"
+
+
+@dataclass
+class ImportProblem:
+    """One row or feature an importer did not use, and why."""
+
+    where: str
+    reason: str
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,121 @@
+"""The ``diachi`` command line: a thin wrapper over registry/, importers/ and web/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from registry import cluster, migrations
+from registry.config import Settings
+from registry.database import Database, make_engine, resolve_database_url
+
+app = typer.Typer(help="diachi — sổ địa chỉ số (digital-address registry for Vietnam).")
+db_app = typer.Typer(help="The database: a private PostGIS cluster, or DIACHI_DATABASE_URL.")
+import_app = typer.Typer(help="Load outside data into the registry.")
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _paths(settings: Settings) -> cluster.ClusterPaths:
+    return cluster.ClusterPaths(settings.state_dir)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Create (first time) and start the private cluster; no-op with DIACHI_DATABASE_URL."""
+    settings = _settings()
+    if settings.database_url:
+        console.print("DIACHI_DATABASE_URL is set: using that database, no private cluster.")
+        return
+    try:
+        cluster.start(_paths(settings))
+    except cluster.ClusterError as exc:
+        raise _fail(str(exc)) from exc
+    paths = _paths(settings)
+    console.print(
+        f"PostGIS running: data {paths.pgdata.resolve()}, socket {paths.socket_dir}, "
+        f"127.0.0.1:{cluster.port(paths)}"
+    )
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the private cluster."""
+    stopped = cluster.stop(_paths(_settings()))
+    console.print("stopped" if stopped else "not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the database answers, and at which schema revision."""
+    settings = _settings()
+    try:
+        engine = make_engine(settings)
+        with engine.connect() as conn:
+            revision = migrations.current_revision(conn)
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable", shown as is
+        raise _fail(f"database not reachable: {exc}") from exc
+    console.print(f"database reachable, schema revision {revision or 'none (run db upgrade)'}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Run the Alembic migrations up to REVISION."""
+    try:
+        migrations.upgrade(resolve_database_url(_settings()), revision)
+    except cluster.ClusterError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"schema at {revision}")
+
+
+@import_app.command("admin-units")
+def import_admin_units(
+    data_dir: Annotated[Path | None, typer.Option(help="Folder with the bundled data")] = None,
+    force: Annotated[bool, typer.Option(help="Diff even when the input is unchanged")] = False,
+) -> None:
+    """Load the 2025 and pre-2025 administrative units, boundaries and successions."""
+    from importers.admin_units import run  # deferred: reading shapely data is slow to import
+
+    settings = _settings()
+    database = Database(make_engine(settings))
+    try:
+        report = run(database, data_dir or settings.data_dir, force=force, console=console)
+    finally:
+        database.dispose()
+    console.print(report.render())
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    console.print(f"diachi đang chạy tại / serving on http://{host}:{port}  (API docs: /docs)")
+    uvicorn.run(
+        "web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
