@@ -251,7 +251,7 @@ def _rebuild_parts(conn: Connection) -> None:
         text(
             "INSERT INTO admin_unit_part (unit_id, level, valid, geom)"
             " SELECT u.id, u.level, u.valid, d.geom FROM admin_unit u"
-            " CROSS JOIN LATERAL ST_Dump(ST_Subdivide(u.boundary, :n)) AS d"
+            " CROSS JOIN LATERAL ST_Subdivide(u.boundary, :n) AS d(geom)"
             " WHERE u.id IN (SELECT id FROM touched_unit) AND u.boundary IS NOT NULL"
             " AND ST_GeometryType(d.geom) = 'ST_Polygon'"
         ),
