@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+from alembic import context
 from registry.config import Settings
 from registry.database import resolve_database_url
 from registry.tables import metadata

@@ -355,13 +355,34 @@ def diacritic_similarity(typed: str, candidate: str) -> float:
     (1.0, 0.0)
     >>> diacritic_similarity("thanh an", "Thạnh An"), diacritic_similarity("thanh an", "Thanh An")
     (0.5, 0.5)
+
+    The typed text is compared where it occurs in the candidate (a unit type may precede it):
+
+    >>> typed = "Thạnh An"
+    >>> diacritic_similarity(typed, "Xã Thạnh An"), diacritic_similarity(typed, "Xã Thanh An")
+    (1.0, 0.0)
     """
     typed_letters = _letters(typed)
     if all(base == letter for base, letter in typed_letters):
         return 0.5
     candidate_letters = _letters(candidate)
+    return max(
+        _agreement(typed_letters, candidate_letters[start:])
+        for start in _alignments(typed_letters, candidate_letters)
+    )
+
+
+def _alignments(typed: list[tuple[str, str]], candidate: list[tuple[str, str]]) -> list[int]:
+    """Offsets where the typed letters' bases occur in the candidate (else just 0)."""
+    bases = "".join(b for b, _ in typed)
+    other = "".join(b for b, _ in candidate)
+    starts = [i for i in range(len(other) - len(bases) + 1) if other.startswith(bases, i)]
+    return starts or [0]
+
+
+def _agreement(typed: list[tuple[str, str]], candidate: list[tuple[str, str]]) -> float:
     agree = conflict = 0
-    for (base, letter), (other_base, other) in zip(typed_letters, candidate_letters, strict=False):
+    for (base, letter), (other_base, other) in zip(typed, candidate, strict=False):
         if base != other_base or letter == other == base:
             continue
         agree += letter == other

@@ -18,6 +18,7 @@ import hashlib
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,6 @@ DATASET = "admin-units"
 IMPORTER_VERSION = "1"
 SOURCE_FOLDERS = ("vn-admin-2025", "vn-admin-pre2025", "vn-admin-mapping-2025", "postcodes")
 SUBDIVIDE_VERTICES = 64
-
-
 
 
 @dataclass
@@ -111,7 +110,7 @@ def _import(conn: Connection, data_dir: Path, console: Console | None) -> Import
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("đọc dữ liệu / reading sources", total=7)
         dataset = read_admin_dataset(data_dir)
-        steps = [
+        steps: list[tuple[str, Callable[[], None]]] = [
             ("stage units", lambda: _stage_units(conn, dataset.units)),
             ("repair geometry", lambda: _repair(conn, report)),
             ("apply difference", lambda: _apply_units(conn, report)),
@@ -324,9 +323,7 @@ def _load_successions(conn: Connection, dataset: AdminDataset, report: ImportRep
         "COPY admin_succession (old_unit_id, new_unit_id, whole, source) FROM STDIN",
         list(rows.values()),
     )
-    report.successions = dict(
-        Counter("whole" if r[2] else "partial" for r in rows.values())
-    )
+    report.successions = dict(Counter("whole" if r[2] else "partial" for r in rows.values()))
     conn.execute(text("DELETE FROM admin_succession_disagreement"))
     _copy(
         conn,

@@ -310,7 +310,12 @@ def search(
             best[hit.unit.version_id] = hit
     ranked = sorted(
         best.values(),
-        key=lambda h: (-h.score, LEVEL_RANK[h.unit.level], h.unit.code, h.unit.valid_from or date.min),
+        key=lambda h: (
+            -h.score,
+            LEVEL_RANK[h.unit.level],
+            h.unit.code,
+            h.unit.valid_from or date.min,
+        ),
     )
     return ranked[offset : offset + limit]
 
@@ -360,7 +365,9 @@ ORDER BY u.code LIMIT 1
 """
 
 
-def containing(conn: Connection, level: Level, lon: float, lat: float, at: date) -> AdminUnit | None:
+def containing(
+    conn: Connection, level: Level, lon: float, lat: float, at: date
+) -> AdminUnit | None:
     """The unit of ``level`` in force on ``at`` whose polygon contains (lon, lat), if any.
 
     Uses the subdivided parts (``admin_unit_part``), so a query costs a few index probes.
@@ -432,7 +439,9 @@ def _locate_before_reform(conn: Connection, lon: float, lat: float, at: date) ->
 def _choose_district(
     conn: Connection, location: Location, polygon_district: AdminUnit | None, at: date
 ) -> None:
-    codes = sorted({c.unit.parent_code for c in location.old_commune_candidates if c.unit.parent_code})
+    codes = sorted(
+        {c.unit.parent_code for c in location.old_commune_candidates if c.unit.parent_code}
+    )
     districts = [unit_at(conn, code, at) for code in codes]
     location.district_candidates = districts
     if len(districts) == 1:
@@ -454,9 +463,9 @@ def _choose_district(
         location.notes.append("several old districts possible; see district_candidates")
     if location.district is not None:
         location.province = parent_chain(conn, location.district)[-1]
-        location.exact["province"] = location.exact["district"] or len(
-            {d.parent_code for d in districts}
-        ) == 1
+        location.exact["province"] = (
+            location.exact["district"] or len({d.parent_code for d in districts}) == 1
+        )
 
 
 def boundary_geojson(

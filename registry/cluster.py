@@ -151,8 +151,11 @@ def _initdb(paths: ClusterPaths) -> None:
     if (pgdata / "PG_VERSION").exists():
         return
     result = _as_owner(
-        [str(PG_BIN / "initdb"), "-D", str(pgdata), "-E", "UTF8", "--locale=C.UTF-8"]
-        + ["--auth-local=trust", "--auth-host=scram-sha-256", "-U", "postgres"]
+        [
+            str(PG_BIN / "initdb"),
+            *("-D", str(pgdata), "-E", "UTF8", "--locale=C.UTF-8", "-U", "postgres"),
+            *("--auth-local=trust", "--auth-host=scram-sha-256"),
+        ]
     )
     if result.returncode != 0:
         raise ClusterError(f"initdb failed: {result.stderr.strip()}")
@@ -211,8 +214,11 @@ def is_running(paths: ClusterPaths) -> bool:
 def psql(paths: ClusterPaths, sql: str, database: str = "postgres") -> str:
     """Run SQL as the superuser through the socket; return its output (tuples only)."""
     result = subprocess.run(
-        [str(PG_BIN / "psql"), "-h", str(paths.socket_dir), "-p", str(port(paths)), "-U"]
-        + ["postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+        [
+            str(PG_BIN / "psql"),
+            *("-h", str(paths.socket_dir), "-p", str(port(paths)), "-U", "postgres"),
+            *("-d", database, "-v", "ON_ERROR_STOP=1", "-qAtc", sql),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -256,8 +262,11 @@ def start(paths: ClusterPaths) -> str:
             paths.log_file.touch()
         _chown(paths.log_file)
         result = _as_owner(
-            [str(PG_BIN / "pg_ctl"), "-D", str(pgdata), "-l", str(paths.log_file.resolve())]
-            + ["-o", _server_options(paths), "-w", "-t", "60", "start"]
+            [
+                str(PG_BIN / "pg_ctl"),
+                *("-D", str(pgdata), "-l", str(paths.log_file.resolve())),
+                *("-o", _server_options(paths), "-w", "-t", "60", "start"),
+            ]
         )
         if result.returncode != 0:
             tail = paths.log_file.read_text(errors="replace").splitlines()[-10:]
@@ -279,7 +288,9 @@ def stop(paths: ClusterPaths) -> bool:
     """Stop the cluster (fast shutdown); False when it was not running."""
     if not is_running(paths):
         return False
-    result = _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(paths.pgdata.resolve()), "-m"] + ["fast", "-w", "stop"])
+    result = _as_owner(
+        [str(PG_BIN / "pg_ctl"), "-D", str(paths.pgdata.resolve()), "-m", "fast", "-w", "stop"]
+    )
     if result.returncode != 0:
         raise ClusterError(f"pg_ctl stop failed: {result.stderr.strip()}")
     return True

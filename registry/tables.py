@@ -76,9 +76,7 @@ admin_unit_alias = Table(
     "admin_unit_alias",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column(
-        "unit_id", BigInteger, ForeignKey("admin_unit.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("unit_id", BigInteger, ForeignKey("admin_unit.id", ondelete="CASCADE"), nullable=False),
     Column("name", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("source", Text, nullable=False),
@@ -88,9 +86,7 @@ admin_unit_key = Table(
     "admin_unit_key",
     metadata,
     Column("id", BigInteger, Identity(), primary_key=True),
-    Column(
-        "unit_id", BigInteger, ForeignKey("admin_unit.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("unit_id", BigInteger, ForeignKey("admin_unit.id", ondelete="CASCADE"), nullable=False),
     Column("key", Text, nullable=False, comment="folded, abbreviations expanded (geo.text)"),
     Column("alias_id", BigInteger, ForeignKey("admin_unit_alias.id", ondelete="CASCADE")),
     Index("ix_admin_unit_key_unit_id", "unit_id"),

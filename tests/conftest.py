@@ -58,8 +58,7 @@ def _build_template(base: URL, settings: Settings) -> None:
     with admin.connect() as conn:
         current = conn.execute(
             text(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
-                "WHERE datname = :n"
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"
             ),
             {"n": TEMPLATE},
         ).scalar()

@@ -68,7 +68,7 @@ def db_status() -> None:
         with engine.connect() as conn:
             revision = migrations.current_revision(conn)
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable", shown as is
+    except Exception as exc:
         raise _fail(f"database not reachable: {exc}") from exc
     console.print(f"database reachable, schema revision {revision or 'none (run db upgrade)'}")
 

@@ -37,7 +37,8 @@ CREATE TABLE admin_unit (
         DEFERRABLE INITIALLY IMMEDIATE
 );
 COMMENT ON COLUMN admin_unit.code IS 'official statistics-office (GSO) code';
-COMMENT ON COLUMN admin_unit.valid IS 'half-open [valid_from, valid_to), calendar dates in Asia/Ho_Chi_Minh';
+COMMENT ON COLUMN admin_unit.valid
+    IS 'half-open [valid_from, valid_to), calendar dates in Asia/Ho_Chi_Minh';
 CREATE INDEX ix_admin_unit_code ON admin_unit (code);
 CREATE INDEX ix_admin_unit_valid ON admin_unit USING gist (valid);
 CREATE INDEX ix_admin_unit_boundary ON admin_unit USING gist (boundary);

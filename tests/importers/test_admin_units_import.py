@@ -20,7 +20,9 @@ def test_counts_by_level_and_period(conn: Connection) -> None:
     )
     assert dict(rows.all()) == {"province": 34, "commune": 3321}
     rows = conn.execute(
-        text("SELECT level, count(*) FROM admin_unit WHERE valid @> DATE '2025-06-30' GROUP BY level")
+        text(
+            "SELECT level, count(*) FROM admin_unit WHERE valid @> DATE '2025-06-30' GROUP BY level"
+        )
     )
     assert dict(rows.all()) == {"province": 63, "district": 696, "commune": 10035}
 

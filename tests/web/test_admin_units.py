@@ -35,8 +35,7 @@ def test_same_point_before_reform_gives_quan_3_and_candidate_old_wards(
     assert candidates["27139"].unit.name == "Phường Võ Thị Sáu"
     assert candidates["27139"].whole is True
     assert candidates["27148"].whole is False  # Phường 4 went only partly into Xuân Hòa
-    assert all(c.unit.valid_to is None or str(c.unit.version.valid_to) == "2025-07-01"
-               for c in loc.old_commune_candidates)
+    assert all(str(c.unit.version.valid_to) == "2025-07-01" for c in loc.old_commune_candidates)
     assert any("candidate" in n or "predecessors" in n for n in loc.notes)
 
 

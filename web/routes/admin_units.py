@@ -33,11 +33,18 @@ def list_or_search(
     conn: ReadConn,
     paging: Annotated[PageParams, Depends()],
     level: Literal["province", "district", "commune"] | None = None,
-    parent: Annotated[str | None, Query(description="Parent unit code", pattern=r"^\d{2,3}$")] = None,
+    parent: Annotated[
+        str | None, Query(description="Parent unit code", pattern=r"^\d{2,3}$")
+    ] = None,
     at: AtQuery = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Name, accent-insensitive", examples=["thu dau mot"]),
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Name, accent-insensitive",
+            examples=["thu dau mot"],
+        ),
     ] = None,
 ) -> Page[SearchItemOut] | Page[AdminUnitOut]:
     """List the units in force on ``at``, or search them by name with ``q``.
