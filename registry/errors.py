@@ -54,6 +54,41 @@ class InvalidInput(DiachiError):
     title = "Dữ liệu không hợp lệ / Invalid input"
 
 
+class Unauthenticated(DiachiError):
+    """No API key, or one that is unknown or revoked."""
+
+    type = "unauthorized"
+    title = "Cần khoá API hợp lệ / A valid API key is required"
+
+
+class Forbidden(DiachiError):
+    """The API key lacks the scope the operation needs."""
+
+    type = "forbidden"
+    title = "Khoá API không có quyền này / The API key lacks this scope"
+
+
+class Conflict(DiachiError):
+    """The request conflicts with the current state (e.g. approving a retired place)."""
+
+    type = "conflict"
+    title = "Xung đột với trạng thái hiện tại / Conflicts with the current state"
+
+
+class RequestInProgress(Conflict):
+    """A request with the same Idempotency-Key is still being processed."""
+
+    type = "request-in-progress"
+    title = "Yêu cầu cùng khoá đang được xử lý / Same Idempotency-Key still in progress"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The Idempotency-Key was already used with a different request body."""
+
+    type = "idempotency-key-reused"
+    title = "Khoá Idempotency đã dùng cho yêu cầu khác / Idempotency-Key reused"
+
+
 @dataclass
 class ImportProblem:
     """One row or feature an importer did not use, and why."""

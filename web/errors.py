@@ -14,7 +14,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registry.errors import DiachiError, InvalidInput, NotFound, OutsideTerritory
+from registry.errors import (
+    Conflict,
+    DiachiError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OutsideTerritory,
+    Unauthenticated,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("diachi.web")
@@ -23,6 +31,9 @@ STATUS: dict[type[DiachiError], int] = {
     OutsideTerritory: 404,
     NotFound: 404,
     InvalidInput: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    Conflict: 409,
 }
 
 HTTP_TITLES: dict[int, tuple[str, str]] = {
@@ -65,12 +76,19 @@ def _status_of(exc: DiachiError) -> int:
     return 400
 
 
+def domain_problem(exc: DiachiError, path: str) -> JSONResponse:
+    """The problem-details response for a domain error (401 adds WWW-Authenticate)."""
+    errors = [{"loc": list(e.loc), "message": e.message} for e in exc.errors]
+    status = _status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(
+        status, exc.type, exc.title, exc.detail, instance=path, errors=errors, headers=headers
+    )
+
+
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DiachiError)
-    errors = [{"loc": list(e.loc), "message": e.message} for e in exc.errors]
-    return problem(
-        _status_of(exc), exc.type, exc.title, exc.detail, instance=request.url.path, errors=errors
-    )
+    return domain_problem(exc, request.url.path)
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
