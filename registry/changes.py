@@ -47,14 +47,21 @@ class ChangeTx:
     id: int
     actor: Actor
     reason: str | None
+    recorded_at: datetime
 
 
 def begin(conn: Connection, actor: Actor, reason: str | None) -> ChangeTx:
-    """Open a change transaction inside the caller's database transaction."""
-    tx_id = conn.execute(
+    """Open a change transaction inside the caller's database transaction.
+
+    Its ``recorded_at`` (the clock when it began) is the record time of every
+    version it writes.
+    """
+    row = conn.execute(
         text(
-            "INSERT INTO change_transaction (api_key_id, organisation, person, source, reason)"
-            " VALUES (:key, :org, :person, :source, :reason) RETURNING id"
+            "INSERT INTO change_transaction"
+            " (api_key_id, organisation, person, source, reason, created_at)"
+            " VALUES (:key, :org, :person, :source, :reason, clock_timestamp())"
+            " RETURNING id, created_at"
         ),
         {
             "key": actor.key_id,
@@ -63,8 +70,8 @@ def begin(conn: Connection, actor: Actor, reason: str | None) -> ChangeTx:
             "source": actor.source,
             "reason": reason,
         },
-    ).scalar_one()
-    return ChangeTx(id=tx_id, actor=actor, reason=reason)
+    ).one()
+    return ChangeTx(id=row.id, actor=actor, reason=reason, recorded_at=row.created_at)
 
 
 def seal(conn: Connection, tx: ChangeTx) -> int:
@@ -145,7 +152,7 @@ SELECT t.seq, t.id AS tx_id, t.created_at AS at, t.organisation, t.person, t.sou
        t.reason, v.id AS version_id, v.change, v.place_id
 FROM change_transaction t
 JOIN place_version v ON v.tx_id = t.id
-WHERE t.seq IS NOT NULL AND (t.seq, v.id) > (:seq, :vid)
+WHERE t.seq IS NOT NULL AND (t.seq, v.id) > (:seq, :vid) AND NOT isempty(v.recorded)
   AND (:include_proposed OR v.status <> 'proposed')
   AND (:include_proposed OR v.code IS NOT NULL)
 ORDER BY t.seq, v.id
@@ -186,3 +193,28 @@ def _entry(r: RowMapping) -> FeedEntry:
         )
     }
     return FeedEntry(**fields)
+
+
+@dataclass(frozen=True)
+class TxInfo:
+    """Who made a change transaction, when and why."""
+
+    id: int
+    seq: int | None
+    at: datetime
+    organisation: str
+    person: str | None
+    source: str
+    reason: str | None
+
+
+def transactions(conn: Connection, ids: list[int]) -> dict[int, TxInfo]:
+    """Change transactions by id."""
+    rows = conn.execute(
+        text(
+            "SELECT id, seq, created_at AS at, organisation, person, source, reason"
+            " FROM change_transaction WHERE id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    ).mappings()
+    return {r["id"]: TxInfo(**r) for r in rows}

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data", description="The bundled data (admin units, base maps)."
     )
+    code_serial_space: int = Field(
+        default=100_000_000,
+        ge=10,
+        le=100_000_000,
+        description="Serials drawn from per zone; narrowed only in tests to force collisions.",
+    )
     pool_size: int = Field(default=10, ge=1, le=200)
     statement_timeout_ms: int = Field(default=30_000, ge=100)
 

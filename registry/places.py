@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from geo.house_number import parse_house_number
 from sqlalchemy import Connection, RowMapping, text
 
+from geo.house_number import parse_house_number
 from geo.pluscode import encode as plus_code
 from geo.text import clean
 from registry import admin_units, issuance
@@ -212,7 +212,8 @@ def version_at(
         conn.execute(
             text(
                 _VERSION_SQL + " WHERE v.place_id = :p AND v.valid @> CAST(:at AS date)"
-                " AND v.recorded @> coalesce(CAST(:known AS timestamptz), now())"
+                " AND CASE WHEN CAST(:known AS timestamptz) IS NULL THEN upper_inf(v.recorded)"
+                " ELSE v.recorded @> CAST(:known AS timestamptz) END"
             ),
             {"p": place_id, "at": at, "known": known_at},
         )
@@ -242,7 +243,10 @@ def current(
 def history(conn: Connection, place_id: int) -> list[PlaceVersion]:
     """Every version ever recorded, in record then valid order."""
     rows = conn.execute(
-        text(_VERSION_SQL + " WHERE v.place_id = :p ORDER BY lower(v.recorded), lower(v.valid)"),
+        text(
+            _VERSION_SQL + " WHERE v.place_id = :p AND NOT isempty(v.recorded)"
+            " ORDER BY lower(v.recorded), lower(v.valid)"
+        ),
         {"p": place_id},
     ).mappings()
     return [_version(r) for r in rows]
@@ -258,12 +262,11 @@ def lineage(conn: Connection, place_id: int) -> tuple[list[Lineage], list[Lineag
         ),
         {"p": place_id},
     ).all()
-    codes: dict[int, int] = dict(
-        conn.execute(
-            text("SELECT place_id, code FROM code_issuance WHERE place_id = ANY(:ids)"),
-            {"ids": [r.other for r in rows]},
-        ).tuples()
-    )
+    code_rows = conn.execute(
+        text("SELECT place_id, code FROM code_issuance WHERE place_id = ANY(:ids)"),
+        {"ids": [r.other for r in rows]},
+    ).all()
+    codes: dict[int, int] = {r.place_id: r.code for r in code_rows}
     out: dict[str, list[Lineage]] = {"succ": [], "pred": []}
     for r in rows:
         code = codes.get(r.other)
@@ -320,7 +323,7 @@ def _insert_version(
     version_id: int = conn.execute(
         text(
             f"INSERT INTO place_version (place_id, valid, recorded, tx_id, change, location,"
-            f" {columns}) VALUES (:place_id, daterange(:vf, :vt), tstzrange(now(), NULL),"
+            f" {columns}) VALUES (:place_id, daterange(:vf, :vt), tstzrange(:rec, NULL),"
             f" :tx, :change, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), {params})"
             " RETURNING id"
         ),
@@ -330,6 +333,7 @@ def _insert_version(
             "vf": valid_from,
             "vt": valid_to,
             "tx": tx.id,
+            "rec": tx.recorded_at,
             "change": change,
             "lon": values["lon"],
             "lat": values["lat"],
@@ -414,10 +418,8 @@ def supersede(
         )
     old = _values_of(head) | _admin_ids(conn, head.id)
     conn.execute(
-        text(
-            "UPDATE place_version SET recorded = tstzrange(lower(recorded), now()) WHERE id = :id"
-        ),
-        {"id": head.id},
+        text("UPDATE place_version SET recorded = tstzrange(lower(recorded), :rec) WHERE id = :id"),
+        {"id": head.id, "rec": tx.recorded_at},
     )
     if valid_from > head.valid_from:
         _insert_version(conn, tx, place_id, old, head.valid_from, valid_from, head.change)

@@ -31,8 +31,11 @@ TEMPLATE = "diachi_test_template"
 
 def _inputs_digest() -> str:
     h = hashlib.sha256()
-    for folder in ("alembic", "importers", "registry", "geo", "data"):
-        for path in sorted((PROJECT_ROOT / folder).rglob("*")):
+    # What the template's contents depend on: the schema, the importer and its inputs.
+    inputs = ("alembic", "importers", "data", "geo/text.py")
+    for folder in inputs:
+        root = PROJECT_ROOT / folder
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(str(path).encode())
                 h.update(path.read_bytes())
@@ -98,7 +101,7 @@ def test_database_url(base_url: URL, settings: Settings) -> Iterator[str]:
     with _lock(settings):
         _build_template(base_url, settings)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"diachi_test_{worker}"
+    name = f"diachi_test_{worker}_{os.getpid()}"
     admin = _admin_engine(base_url)
     _recreate(admin, name, TEMPLATE)
     yield base_url.set(database=name).render_as_string(hide_password=False)

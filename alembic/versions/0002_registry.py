@@ -152,7 +152,8 @@ CREATE INDEX ix_place_version_current_place ON place_version (place_id)
     WHERE upper_inf(recorded);
 
 -- History is never rewritten: the only UPDATE allowed closes the record-time range
--- of an open version; DELETE is refused.
+-- of an open version (to empty when it is superseded by the change transaction that
+-- wrote it: such a version was never visible to anyone); DELETE is refused.
 CREATE FUNCTION place_version_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -161,7 +162,7 @@ BEGIN
     END IF;
     IF NOT upper_inf(OLD.recorded)
        OR upper_inf(NEW.recorded)
-       OR lower(NEW.recorded) IS DISTINCT FROM lower(OLD.recorded)
+       OR (NOT isempty(NEW.recorded) AND lower(NEW.recorded) IS DISTINCT FROM lower(OLD.recorded))
        OR (to_jsonb(NEW) - 'recorded') IS DISTINCT FROM (to_jsonb(OLD) - 'recorded') THEN
         RAISE EXCEPTION 'place_version: the only update allowed closes an open record time'
             USING ERRCODE = 'restrict_violation';
