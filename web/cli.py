@@ -15,8 +15,10 @@ from registry.database import Database, make_engine, resolve_database_url
 app = typer.Typer(help="diachi — sổ địa chỉ số (digital-address registry for Vietnam).")
 db_app = typer.Typer(help="The database: a private PostGIS cluster, or DIACHI_DATABASE_URL.")
 import_app = typer.Typer(help="Load outside data into the registry.")
+keys_app = typer.Typer(help="API keys (scopes: field, review, admin, private-read).")
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+app.add_typer(keys_app, name="keys")
 
 console = Console(stderr=True)
 
@@ -98,6 +100,105 @@ def import_admin_units(
     finally:
         database.dispose()
     console.print(report.render())
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. the app or device")],
+    organisation: Annotated[str, typer.Option(help="Organisation that holds the key")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="field, review, admin or private-read; repeat for several"),
+    ] = None,
+    person: Annotated[str | None, typer.Option(help="Person who holds the key")] = None,
+) -> None:
+    """Create an API key and print its token once (only its SHA-256 is stored)."""
+    from registry.access import create_key
+    from registry.errors import InvalidInput
+
+    database = Database(make_engine(_settings()))
+    try:
+        with database.transaction() as conn:
+            principal, token = create_key(
+                conn, name=name, organisation=organisation, scopes=scope or [], person=person
+            )
+    except InvalidInput as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        database.dispose()
+    scopes = ", ".join(sorted(principal.scopes)) or "none (public reads only)"
+    console.print(f"key {principal.key_id} created for {principal.organisation}; scopes: {scopes}")
+    console.print(
+        "[yellow]Store this token now: it is shown only once and cannot be recovered.[/yellow]"
+    )
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List every API key (never the token), revoked ones marked."""
+    from rich.table import Table
+
+    from registry.access import list_keys
+
+    database = Database(make_engine(_settings()))
+    try:
+        with database.transaction() as conn:
+            keys = list_keys(conn)
+    finally:
+        database.dispose()
+    table = Table("id", "name", "organisation", "person", "scopes", "created", "revoked")
+    for key in keys:
+        table.add_row(
+            str(key.id),
+            key.name,
+            key.organisation,
+            key.person or "",
+            ", ".join(sorted(key.scopes)),
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+        )
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(help="Id shown by `diachi keys list`")],
+) -> None:
+    """Revoke an API key: requests with it get 401 from now on."""
+    from registry.access import revoke_key
+    from registry.errors import NotFound
+
+    database = Database(make_engine(_settings()))
+    try:
+        with database.transaction() as conn:
+            revoke_key(conn, key_id)
+    except NotFound as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        database.dispose()
+    console.print(f"key {key_id} revoked")
+
+
+@keys_app.command("purge-idempotency")
+def keys_purge_idempotency(
+    older_than_hours: Annotated[
+        float, typer.Option(help="Delete records older than this (at least 24)")
+    ] = 48,
+) -> None:
+    """Delete Idempotency-Key records older than OLDER_THAN_HOURS (kept at least 24 h)."""
+    from registry.errors import InvalidInput
+    from registry.idempotency import purge
+
+    database = Database(make_engine(_settings()))
+    try:
+        with database.transaction() as conn:
+            deleted = purge(conn, older_than_hours)
+    except InvalidInput as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        database.dispose()
+    console.print(f"{deleted} idempotency record(s) deleted")
 
 
 @app.command("serve")
