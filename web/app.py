@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from registry.config import Settings
 from registry.database import Database, make_engine
 from web import errors
-from web.routes import admin_units, health
+from web.routes import admin_units, changes, code_leases, health, occupancy, places
 
 DESCRIPTION = """
 **diachi** — sổ địa chỉ số và GIS cho Việt Nam / digital-address and GIS registry
@@ -46,6 +46,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.add_exception_handler(OperationalError, errors.database_unavailable)
     app.include_router(health.router)
     app.include_router(admin_units.router)
+    app.include_router(occupancy.router)
+    app.include_router(places.router)
+    app.include_router(changes.router)
+    app.include_router(code_leases.router)
     return app
 
 
