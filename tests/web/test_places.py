@@ -273,3 +273,49 @@ def test_occupancy_is_private_everywhere(
     ]
     for text in public_texts:
         assert secret not in text and "079123456789" not in text
+
+
+def test_retried_proposal_with_idempotency_key_creates_one_place(
+    client: TestClient, conn: Connection, field: dict[str, str]
+) -> None:
+    from sqlalchemy import text
+
+    headers = {**field, "Idempotency-Key": "dossier-2026-000123"}
+    first = client.post("/places", json=place_body(), headers=headers)
+    again = client.post("/places", json=place_body(), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again.headers["idempotent-replayed"] == "true"
+    count = conn.execute(text("SELECT count(*) FROM place")).scalar_one()
+    assert count == 1
+    changed = client.post("/places", json=place_body(house_number="99"), headers=headers)
+    assert_problem(changed, 422, "idempotency-key-reused")
+
+
+def test_leased_code_is_issued_offline_and_the_rest_burnt(
+    client: TestClient, field: dict[str, str], review: dict[str, str]
+) -> None:
+    lease = client.post(
+        "/code-leases",
+        json={"device": "kobo-27139-01", "count": 3, "lon": 106.68957, "lat": 10.784813},
+        headers=field,
+    )
+    assert lease.status_code == 201, lease.text
+    codes = [c["code"] for c in lease.json()["codes"]]
+    proposed = make_place(client, field)
+    approved = client.post(
+        f"/places/{proposed['id']}/approve", json={"leased_code": codes[0]}, headers=review
+    )
+    assert approved.json()["code"] == codes[0]
+    released = client.post(f"/code-leases/{lease.json()['id']}/release", headers=field).json()
+    statuses = {c["code"]: c["status"] for c in released["codes"]}
+    assert statuses[codes[0]] == "issued"
+    assert {statuses[c] for c in codes[1:]} == {"burnt"}
+    other = make_place(client, field)
+    assert_problem(
+        client.post(
+            f"/places/{other['id']}/approve", json={"leased_code": codes[1]}, headers=review
+        ),
+        409,
+        "conflict",
+    )
