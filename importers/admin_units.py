@@ -30,6 +30,7 @@ from sqlalchemy import Connection, text
 
 from geo.text import clean, name_keys
 from importers.admin_sources import AdminDataset, UnitVersion, read_admin_dataset
+from registry import changes, places
 from registry.admin_units import REFORM_DATE
 from registry.database import Database
 
@@ -54,6 +55,7 @@ class ImportReport:
     aliases: dict[str, int] = field(default_factory=dict)
     disagreements: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    places_realigned: int = 0
 
     def render(self) -> str:
         if self.unchanged:
@@ -72,6 +74,7 @@ class ImportReport:
         ]
         lines += [f"  skipped: {v} × {k}" for k, v in sorted(self.skipped.items())]
         lines.append("  disagreements listed in table admin_succession_disagreement")
+        lines.append(f"  place versions split at a unit change: {self.places_realigned}")
         return "\n".join(lines)
 
 
@@ -108,7 +111,7 @@ def run(
 def _import(conn: Connection, data_dir: Path, console: Console | None) -> ImportReport:
     report = ImportReport()
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("đọc dữ liệu / reading sources", total=7)
+        task = progress.add_task("đọc dữ liệu / reading sources", total=8)
         dataset = read_admin_dataset(data_dir)
         steps: list[tuple[str, Callable[[], None]]] = [
             ("stage units", lambda: _stage_units(conn, dataset.units)),
@@ -117,6 +120,7 @@ def _import(conn: Connection, data_dir: Path, console: Console | None) -> Import
             ("subdivide polygons", lambda: _rebuild_parts(conn)),
             ("former names and search keys", lambda: _load_aliases_and_keys(conn, dataset, report)),
             ("successions", lambda: _load_successions(conn, dataset, report)),
+            ("places on changed units", lambda: _realign_places(conn, report)),
         ]
         progress.advance(task)
         for label, step in steps:
@@ -335,6 +339,13 @@ def _load_successions(conn: Connection, dataset: AdminDataset, report: ImportRep
         ],
     )
     report.disagreements = dict(Counter(d.other_source for d in dataset.disagreements))
+
+
+def _realign_places(conn: Connection, report: ImportReport) -> None:
+    """Give places new attribute versions where a unit version now ends inside theirs."""
+    actor = changes.Actor(organisation="diachi", source="import:admin-units")
+    with changes.recording(conn, actor, "administrative units changed") as tx:
+        report.places_realigned = places.align_admin(conn, tx)
 
 
 def _summarise(dataset: AdminDataset, report: ImportReport) -> None:

@@ -177,9 +177,10 @@ def unit_at(conn: Connection, code: str, at: date | None) -> AdminUnit:
     raise NotFound(f"code {code} names no unit on {day.isoformat()}; it names: {periods}")
 
 
-def parent_chain(conn: Connection, unit: AdminUnit) -> list[AdminUnit]:
-    """The unit's parents, nearest first, each the version in force when ``unit`` was."""
-    day = unit.last_day or today()
+def parent_chain(conn: Connection, unit: AdminUnit, at: date | None = None) -> list[AdminUnit]:
+    """The unit's parents, nearest first, each the version in force on ``at`` (when
+    ``unit`` is in force then), else on the last day ``unit`` was in force."""
+    day = at if at is not None and unit.in_force(at) else (unit.last_day or today())
     chain: list[AdminUnit] = []
     current = unit
     while current.parent_code:
@@ -223,7 +224,7 @@ def detail(conn: Connection, code: str, at: date | None) -> UnitDetail:
     unit = unit_at(conn, code, at)
     return UnitDetail(
         unit=unit,
-        parents=parent_chain(conn, unit),
+        parents=parent_chain(conn, unit, at),
         successors=successors(conn, unit),
         predecessors=predecessors(conn, unit),
         aliases=aliases(conn, unit),
@@ -401,7 +402,7 @@ def _locate_current(conn: Connection, lon: float, lat: float, at: date) -> Locat
             f"no commune of Vietnam contains lon={lon}, lat={lat} on {at.isoformat()} "
             "(at sea, abroad, or outside the boundary data)"
         )
-    chain = parent_chain(conn, commune)
+    chain = parent_chain(conn, commune, at)
     province = chain[-1] if chain else None
     return Location(
         at=at, commune=commune, province=province, exact={"commune": True, "province": True}
@@ -462,7 +463,7 @@ def _choose_district(
         location.exact["district"] = False
         location.notes.append("several old districts possible; see district_candidates")
     if location.district is not None:
-        location.province = parent_chain(conn, location.district)[-1]
+        location.province = parent_chain(conn, location.district, at)[-1]
         location.exact["province"] = (
             location.exact["district"] or len({d.parent_code for d in districts}) == 1
         )

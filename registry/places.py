@@ -294,7 +294,7 @@ def _derive(conn: Connection, lon: float, lat: float, day: date) -> dict[str, An
             "vị trí không nằm trong xã/phường nào / the location is in no commune of Vietnam",
             errors=[FieldError(("body", "location"), "outside every commune")],
         )
-    province = admin_units.parent_chain(conn, commune)[-1]
+    province = admin_units.parent_chain(conn, commune, when)[-1]
     return {
         "commune_unit_id": commune.version_id,
         "province_unit_id": province.version_id,
@@ -374,8 +374,9 @@ def propose(conn: Connection, tx: ChangeTx, facts: Facts, valid_from: date) -> P
     values["house_number"] = clean(facts.house_number) if facts.house_number else None
     values.update(status="proposed", code=None, house_number_parts=_parts(facts.house_number))
     values.update(_derive(conn, facts.lon, facts.lat, valid_from))
-    version_id = _insert_version(conn, tx, place_id, values, valid_from, None, "propose")
-    return versions_by_id(conn, [version_id])[version_id]
+    _insert_version(conn, tx, place_id, values, valid_from, None, "propose")
+    align_admin(conn, tx, [place_id])
+    return current(conn, place_id, valid_from)
 
 
 def _check_facts(conn: Connection, facts: Facts) -> None:
@@ -405,31 +406,63 @@ def supersede(
 ) -> PlaceVersion:
     """Write ``changes`` effective from ``valid_from`` as new versions of the place.
 
-    Locks the place row, so concurrent changes to one place serialise.
-    Raises :class:`Conflict` when the lifecycle forbids ``operation`` and
-    :class:`InvalidInput` when ``valid_from`` precedes the current version.
+    Every current version valid on or after ``valid_from`` is superseded (the
+    facts before ``valid_from`` are re-recorded unchanged). The lifecycle is
+    checked against the latest status. Locks the place row, so concurrent
+    changes to one place serialise. Raises :class:`Conflict` when the lifecycle
+    forbids ``operation`` and :class:`InvalidInput` when ``valid_from`` precedes
+    the place's first recorded day.
     """
-    head = current(conn, place_id, lock=True)
-    status = next_status(operation, head.status)
-    if valid_from < head.valid_from:
+    current(conn, place_id, lock=True)
+    heads = _open_versions_from(conn, place_id, valid_from)
+    status = next_status(operation, heads[-1].status)
+    if valid_from < heads[0].valid_from:
         raise InvalidInput(
-            f"valid_from {valid_from} is before the current version's start {head.valid_from}",
+            f"valid_from {valid_from} is before the place's first day {heads[0].valid_from}",
             errors=[FieldError(("body", "valid_from"), "too early")],
         )
+    for head in heads:
+        _supersede_one(conn, tx, head, changes | {"status": status}, valid_from, operation)
+    align_admin(conn, tx, [place_id])
+    return current(conn, place_id, valid_from)
+
+
+def _open_versions_from(conn: Connection, place_id: int, day: date) -> list[PlaceVersion]:
+    rows = conn.execute(
+        text(
+            _VERSION_SQL + " WHERE v.place_id = :p AND upper_inf(v.recorded)"
+            " AND (upper_inf(v.valid) OR upper(v.valid) > :day) ORDER BY lower(v.valid)"
+        ),
+        {"p": place_id, "day": day},
+    ).mappings()
+    versions = [_version(r) for r in rows]
+    if not versions:
+        raise NotFound(f"place {place_id} has no facts on or after {day}")
+    return versions
+
+
+def _supersede_one(
+    conn: Connection,
+    tx: ChangeTx,
+    head: PlaceVersion,
+    changes: dict[str, Any],
+    valid_from: date,
+    operation: str,
+) -> None:
     old = _values_of(head) | _admin_ids(conn, head.id)
     conn.execute(
         text("UPDATE place_version SET recorded = tstzrange(lower(recorded), :rec) WHERE id = :id"),
         {"id": head.id, "rec": tx.recorded_at},
     )
-    if valid_from > head.valid_from:
-        _insert_version(conn, tx, place_id, old, head.valid_from, valid_from, head.change)
-    new = old | changes | {"status": status}
+    start = max(head.valid_from, valid_from)
+    if start > head.valid_from:
+        _insert_version(conn, tx, head.place_id, old, head.valid_from, start, head.change)
+    new = old | changes
     if "house_number" in changes:
         new["house_number_parts"] = _parts(changes["house_number"])
     if "lon" in changes or "lat" in changes:
-        new.update(_derive(conn, new["lon"], new["lat"], valid_from))
-    version_id = _insert_version(conn, tx, place_id, new, valid_from, head.valid_to, operation)
-    return versions_by_id(conn, [version_id])[version_id]
+        new.update(_derive(conn, new["lon"], new["lat"], start))
+    _insert_version(conn, tx, head.place_id, new, start, head.valid_to, operation)
 
 
 def approve(
@@ -574,6 +607,48 @@ def split(
         lineage_kind="split",
     )
     return created
+
+
+_MISALIGNED_SQL = """
+SELECT v.id, v.place_id, lower(v.valid) AS valid_from,
+       least(upper(c.valid), upper(p.valid)) AS boundary_change
+FROM place_version v
+JOIN admin_unit c ON c.id = v.commune_unit_id
+JOIN admin_unit p ON p.id = v.province_unit_id
+WHERE upper_inf(v.recorded) AND NOT isempty(v.recorded)
+  AND (CAST(:ids AS bigint[]) IS NULL OR v.place_id = ANY(CAST(:ids AS bigint[])))
+  AND least(upper(c.valid), upper(p.valid)) < coalesce(upper(v.valid), 'infinity'::date)
+  AND least(upper(c.valid), upper(p.valid)) > lower(v.valid)
+ORDER BY v.place_id, lower(v.valid)
+"""
+
+
+def align_admin(conn: Connection, tx: ChangeTx, place_ids: list[int] | None = None) -> int:
+    """Split current versions whose commune or province version ends inside their
+    valid range (a boundary or type change, e.g. Đồng Nai becoming a city on
+    2026-04-30): the facts before stay as they were, a new version from that day
+    carries the units then in force. Returns the number of versions split.
+    """
+    split_count = 0
+    while True:
+        rows = conn.execute(text(_MISALIGNED_SQL), {"ids": place_ids}).all()
+        if not rows:
+            return split_count
+        for row in rows:
+            _split_at(conn, tx, row.id, row.boundary_change)
+            split_count += 1
+
+
+def _split_at(conn: Connection, tx: ChangeTx, version_id: int, day: date) -> None:
+    version = versions_by_id(conn, [version_id])[version_id]
+    old = _values_of(version) | _admin_ids(conn, version_id)
+    conn.execute(
+        text("UPDATE place_version SET recorded = tstzrange(lower(recorded), :rec) WHERE id = :id"),
+        {"id": version_id, "rec": tx.recorded_at},
+    )
+    _insert_version(conn, tx, version.place_id, old, version.valid_from, day, version.change)
+    new = old | _derive(conn, version.lon, version.lat, day)
+    _insert_version(conn, tx, version.place_id, new, day, version.valid_to, "admin-boundary")
 
 
 # ---------------------------------------------------------------- queries

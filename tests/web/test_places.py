@@ -319,3 +319,27 @@ def test_leased_code_is_issued_offline_and_the_rest_burnt(
         409,
         "conflict",
     )
+
+
+def test_unit_change_adds_a_new_attribute_version(
+    client: TestClient, conn: Connection, field: dict[str, str], review: dict[str, str]
+) -> None:
+    """Đồng Nai became a centrally-run city on 2026-04-30: a place recorded from
+    2026-01-01 keeps Tỉnh Đồng Nai before that day and gets the city after."""
+    from sqlalchemy import text
+
+    lon, lat = conn.execute(
+        text(
+            "SELECT ST_X(g), ST_Y(g) FROM (SELECT ST_PointOnSurface(boundary) AS g FROM admin_unit"
+            " WHERE level = 'commune' AND parent_code = '75' AND boundary IS NOT NULL"
+            " ORDER BY code LIMIT 1) s"
+        )
+    ).one()
+    place = make_place(client, field, review, lon=lon, lat=lat)
+    before = client.get(f"/places/{place['code']}", params={"at": "2026-03-01"}).json()
+    after = client.get(f"/places/{place['code']}", params={"at": "2026-05-01"}).json()
+    assert before["province"] == {"code": "75", "name": "Tỉnh Đồng Nai"}
+    assert after["province"] == {"code": "75", "name": "Thành phố Đồng Nai"}
+    history = client.get(f"/places/{place['code']}/history").json()
+    assert any(h["version"]["change"] == "admin-boundary" for h in history)
+    assert after["code"] == before["code"] == place["code"]
