@@ -340,6 +340,6 @@ def test_unit_change_adds_a_new_attribute_version(
     after = client.get(f"/places/{place['code']}", params={"at": "2026-05-01"}).json()
     assert before["province"] == {"code": "75", "name": "Tỉnh Đồng Nai"}
     assert after["province"] == {"code": "75", "name": "Thành phố Đồng Nai"}
-    history = client.get(f"/places/{place['code']}/history").json()
+    history = client.get(f"/places/{place['code']}/history", headers=review).json()
     assert any(h["version"]["change"] == "admin-boundary" for h in history)
     assert after["code"] == before["code"] == place["code"]
