@@ -96,6 +96,7 @@ def run(
     started = time.monotonic()
     digest = input_digest(data_dir)
     with database.transaction() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = 0"))  # bulk work, not a request
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('diachi-import-admin-units'))"))
         previous = conn.execute(
             text("SELECT digest FROM dataset_import WHERE dataset = :d"), {"d": DATASET}
