@@ -395,15 +395,54 @@ def locate(conn: Connection, lon: float, lat: float, at: date) -> Location:
     return _locate_before_reform(conn, lon, lat, at)
 
 
+_PROVINCE_COLUMNS = ", ".join(
+    f"{expr} AS p_{name}"
+    for name, expr in {
+        "version_id": "pr.id",
+        "code": "pr.code",
+        "level": "pr.level",
+        "name": "pr.name",
+        "unit_type": "pr.unit_type",
+        "parent_code": "pr.parent_code",
+        "valid_from": "lower(pr.valid)",
+        "valid_to": "upper(pr.valid)",
+        "valid_from_known": "pr.valid_from_known",
+        "source": "pr.source",
+        "has_boundary": "pr.boundary IS NOT NULL",
+    }.items()
+)
+_COMMUNE_AND_PROVINCE_SQL = f"""
+WITH c AS ({_LOCATE_SQL})
+SELECT c.*, {_PROVINCE_COLUMNS}
+FROM c LEFT JOIN admin_unit pr
+  ON pr.level = 'province' AND pr.code = c.parent_code AND pr.valid @> CAST(:at AS date)
+"""
+
+
+def _split_row(row: RowMapping) -> tuple[AdminUnit, AdminUnit | None]:
+    commune = _unit(row)
+    if row["p_version_id"] is None:
+        return commune, None
+    fields = AdminUnit.__dataclass_fields__
+    return commune, AdminUnit(**{k: row[f"p_{k}"] for k in fields})
+
+
 def _locate_current(conn: Connection, lon: float, lat: float, at: date) -> Location:
-    commune = containing(conn, "commune", lon, lat, at)
-    if commune is None:
+    """One statement: the commune polygon containing the point and its province."""
+    row = (
+        conn.execute(
+            text(_COMMUNE_AND_PROVINCE_SQL),
+            {"level": "commune", "lon": lon, "lat": lat, "at": at},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
         raise OutsideTerritory(
             f"no commune of Vietnam contains lon={lon}, lat={lat} on {at.isoformat()} "
             "(at sea, abroad, or outside the boundary data)"
         )
-    chain = parent_chain(conn, commune, at)
-    province = chain[-1] if chain else None
+    commune, province = _split_row(row)
     return Location(
         at=at, commune=commune, province=province, exact={"commune": True, "province": True}
     )
