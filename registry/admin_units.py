@@ -530,3 +530,28 @@ def boundary_geojson(
     if geometry is None:
         raise NotFound(f"{unit.name} ({code}) has no boundary polygon in the data")
     return unit, geometry
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Where another source disagrees with the official succession table (which wins)."""
+
+    old_code: str
+    old_name: str
+    official: list[str]
+    other_source: str
+    other: list[str]
+    detail: str
+
+
+def disagreements(conn: Connection, *, limit: int, offset: int) -> list[Disagreement]:
+    """The recorded disagreements between the succession sources, by old code."""
+    rows = conn.execute(
+        text(
+            "SELECT old_code, old_name, official, other_source, other, detail"
+            " FROM admin_succession_disagreement ORDER BY old_code, other_source"
+            " LIMIT :limit OFFSET :offset"
+        ),
+        {"limit": limit, "offset": offset},
+    ).mappings()
+    return [Disagreement(**r) for r in rows]

@@ -193,3 +193,10 @@ def test_openapi_is_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert "/admin-units/locate" in spec["paths"]
+
+
+def test_succession_disagreements_are_listed(client: TestClient) -> None:
+    body = client.get("/admin-units/succession-disagreements", params={"limit": 5}).json()
+    assert len(body["items"]) == 5 and body["next"]
+    assert {i["other_source"] for i in body["items"]} <= {"dvhcvn", "vietnamadminunits"}
+    assert all(i["official"] != i["other"] or i["detail"] for i in body["items"])

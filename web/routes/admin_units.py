@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from registry import admin_units
 from web.deps import ReadConn
@@ -70,6 +71,26 @@ def list_or_search(
     )
     out = [AdminUnitOut.of(u) for u in units[: paging.limit]]
     return paging.page(request, out, len(units) > paging.limit)
+
+
+class DisagreementOut(BaseModel):
+    old_code: str
+    old_name: str
+    official: list[str] = Field(description="new codes per the official GSO table (kept)")
+    other_source: str
+    other: list[str] = Field(description="new codes per the other source")
+    detail: str
+
+
+@router.get("/succession-disagreements", response_model=Page[DisagreementOut])
+def succession_disagreements(
+    request: Request, conn: ReadConn, paging: Annotated[PageParams, Depends()]
+) -> Page[DisagreementOut]:
+    """Where dvhcvn or vietnamadminunits disagree with the official old→new table.
+    The official table is what the registry uses; this list keeps the rest visible."""
+    rows = admin_units.disagreements(conn, limit=paging.limit + 1, offset=paging.offset)
+    items = [DisagreementOut(**vars(r)) for r in rows[: paging.limit]]
+    return paging.page(request, items, len(rows) > paging.limit)
 
 
 @router.get("/locate", response_model=LocationOut)
