@@ -59,7 +59,13 @@ from dataclasses import dataclass
 
 from geo.text import clean, fold
 
-__all__ = ["Alley", "HouseNumber", "parse_house_number", "split_house_number"]
+__all__ = [
+    "Alley",
+    "HouseNumber",
+    "parse_house_number",
+    "read_house_number",
+    "split_house_number",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +269,12 @@ _KEYWORDS = sorted(
     ],
     key=lambda keyword: -len(keyword.words),
 )
+# The same keywords by their first word, in the same order: a clause can only start with one
+# whose first word is the token's key, so looking only at those is faster and reads the same.
+_KEYWORDS_BY_FIRST: dict[str, tuple[_Keyword, ...]] = {
+    first: tuple(keyword for keyword in _KEYWORDS if keyword.words[0] == first)
+    for first in dict.fromkeys(keyword.words[0] for keyword in _KEYWORDS)
+}
 # Words that end an alley name: street and admin-unit types and their abbreviations.
 _STREET_WORDS = frozenset(
     {"phố", "đường", "đ", "phường", "quận", "huyện", "xã", "tp", "tx", "tt", "p", "q", "f"}
@@ -294,7 +306,7 @@ def _clause(tokens: list[_Token], i: int, text: str, numbered: bool) -> _Clause 
     if token.kind == "num":
         path = None if numbered else _path(tokens, i)
         return None if path is None else _Clause(path[1], path=path[0])
-    for keyword in _KEYWORDS:
+    for keyword in _KEYWORDS_BY_FIRST.get(token.key, ()):
         end = _match_words(tokens, i, keyword.words)
         clause = None if end is None else _after(keyword, tokens, (i, end), text, numbered)
         if clause is not None:
@@ -344,7 +356,7 @@ def _is_name_word(tokens: list[_Token], i: int) -> bool:
     token = _at(tokens, i)
     if token is None or token.kind != "word" or token.key in _STREET_WORDS:
         return False
-    for keyword in _KEYWORDS:
+    for keyword in _KEYWORDS_BY_FIRST.get(token.key, ()):
         end = _match_words(tokens, i, keyword.words)
         if end is None:
             continue
@@ -478,6 +490,11 @@ def parse_house_number(text: str) -> HouseNumber:
     """
     raw = _checked(text)
     clauses, _ = _clauses(raw)
+    return _house_number(raw, clauses)
+
+
+def _house_number(raw: str, clauses: list[_Clause]) -> HouseNumber:
+    """The house number ``clauses`` read from ``raw``."""
     path = next((clause.path for clause in clauses if clause.path), ())
     alleys = _merge([clause.alleys for clause in clauses if clause.alleys])
     alleys += tuple(Alley("slash", value) for value in path[:-1])
@@ -515,3 +532,20 @@ def split_house_number(text: str) -> tuple[str, str]:
     raw = _checked(text)
     _, end = _clauses(raw)
     return raw[:end], raw[end:].lstrip(" ,;:.-–—")
+
+
+def read_house_number(text: str) -> tuple[HouseNumber, str]:
+    """:func:`split_house_number` and :func:`parse_house_number` of the house part, read once.
+
+    For ``house, rest = split_house_number(text)`` the result has the parts of
+    ``parse_house_number(house)`` (``raw`` is ``house``) and ``rest``; a parser that needs
+    both reads the text once instead of twice. Raises ``TypeError`` when ``text`` is not a
+    ``str``.
+
+    >>> house, rest = read_house_number("số 7 ngõ 12 ngách 5 phố Huế")
+    >>> house.raw, house.normalized, rest
+    ('số 7 ngõ 12 ngách 5', 'ngo 12 ngach 5 so 7', 'phố Huế')
+    """
+    raw = _checked(text)
+    clauses, end = _clauses(raw)
+    return _house_number(raw[:end], clauses), raw[end:].lstrip(" ,;:.-–—")
