@@ -31,6 +31,7 @@ db: venv
 
 data: db
 	$(DIACHI) import admin-units
+	$(DIACHI) import demo
 
 lint: venv
 	$(BIN)/ruff check .

@@ -102,6 +102,49 @@ def import_admin_units(
     console.print(report.render())
 
 
+@import_app.command("osm")
+def import_osm(
+    file: Annotated[Path, typer.Argument(help="OSM extract: .osm, .osm.gz, .osm.bz2 or .pbf")],
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset name (default: the file name without suffix)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Diff even when the file was imported")] = False,
+) -> None:
+    """Load streets, buildings, POIs, hamlets and addresses (as proposed places) from OSM."""
+    from importers.osm import run
+    from registry.errors import InvalidInput
+
+    database = Database(make_engine(_settings()))
+    try:
+        report = run(database, file, dataset=dataset, force=force, console=console)
+    except InvalidInput as exc:
+        raise _fail(exc.detail) from exc
+    finally:
+        database.dispose()
+    console.print(report.render())
+
+
+@import_app.command("demo")
+def import_demo(
+    data_dir: Annotated[Path | None, typer.Option(help="Folder with the bundled data")] = None,
+) -> None:
+    """Load the bundled OSM extracts and approve their places (demo data; idempotent)."""
+    from importers.osm import run_demo
+
+    settings = _settings()
+    database = Database(make_engine(settings))
+    try:
+        report = run_demo(
+            database,
+            data_dir or settings.data_dir,
+            console=console,
+            serial_space=settings.code_serial_space,
+        )
+    finally:
+        database.dispose()
+    console.print(report.render())
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="What the key is for, e.g. the app or device")],
