@@ -3,8 +3,9 @@
 Every code ever reserved, leased or issued has one row in ``code_issuance``
 (primary key: the code; unique: zone + serial). A serial is drawn uniformly at
 random among the zone's serial space and inserted with ``ON CONFLICT DO
-NOTHING``: a collision (already taken, or taken concurrently by another
-transaction) is simply drawn again, so concurrent clients never see an error.
+NOTHING`` under a non-blocking advisory lock on the code: a collision (already
+taken, or being taken by another open transaction) is simply drawn again, so
+concurrent clients never wait on each other and never see an error.
 Burnt codes (retired, withdrawn, leased but unused) keep their row and are
 therefore never drawn again.
 """
@@ -23,6 +24,10 @@ from registry.errors import Conflict, InvalidInput, NotFound
 
 SERIAL_SPACE = 100_000_000
 MAX_DRAWS = 10_000
+# Advisory-lock keys of codes being drawn: a code another open transaction is
+# inserting is skipped, never waited for, so concurrent draws cannot deadlock
+# (T1 inserts A then tries B while T2 inserted B and tries A).
+CODE_LOCK_BASE = 10**13
 
 
 class ZoneFull(Conflict):
@@ -53,11 +58,13 @@ def draw(
         inserted = conn.execute(
             text(
                 "INSERT INTO code_issuance (code, zone, serial, status, place_id, lease_id, tx_id)"
-                " VALUES (:code, :zone, :serial, :status, :place, :lease, :tx)"
+                " SELECT :code, :zone, :serial, :status, :place, :lease, :tx"
+                " WHERE pg_try_advisory_xact_lock(:lock)"
                 " ON CONFLICT DO NOTHING RETURNING code"
             ),
             {
                 "code": code.value,
+                "lock": CODE_LOCK_BASE + code.value,
                 "zone": zone,
                 "serial": code.serial,
                 "status": status,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,17 @@ def _inputs_digest() -> str:
                 h.update(str(path).encode())
                 h.update(path.read_bytes())
     return h.hexdigest()[:32]
+
+
+def _drop(admin: Engine, name: str) -> None:
+    """Best-effort drop: an autovacuum worker (not ours to terminate) may hold it a moment."""
+    for attempt in range(5):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except Exception:  # retried, then left for the next run to drop
+            time.sleep(0.5 * (attempt + 1))
 
 
 def _admin_engine(base: URL) -> Engine:
@@ -105,8 +117,7 @@ def test_database_url(base_url: URL, settings: Settings) -> Iterator[str]:
     admin = _admin_engine(base_url)
     _recreate(admin, name, TEMPLATE)
     yield base_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop(admin, name)
     admin.dispose()
 
 
@@ -124,8 +135,7 @@ def fresh_database_url(base_url: URL, test_database_url: str) -> Iterator[str]:
     admin = _admin_engine(base_url)
     _recreate(admin, name, TEMPLATE)
     yield base_url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop(admin, name)
     admin.dispose()
 
 
