@@ -1298,6 +1298,12 @@ def _read(reader: _Reader) -> tuple[list[_Piece], HouseNumber | None]:
     return _join_dashes(reader, _keep_order(reader, pieces)), house.number if house else None
 
 
+# "xã X trước sáp nhập" / "trước khi sắp xếp" say the same as "xã X cũ".
+_BEFORE_MERGER = re.compile(
+    r"\s+trước\s+(?:khi\s+)?(?:sáp\s+nhập|sắp\s+xếp|hợp\s+nhất)\b", re.IGNORECASE
+)
+
+
 def parse_address(text: str) -> ParsedAddress:
     """Take a free-text Vietnamese address apart (see the module documentation).
 
@@ -1320,7 +1326,8 @@ def parse_address(text: str) -> ParsedAddress:
         raise TypeError(f"an address is text, not {type(text).__name__}")
     ignored: list[str] = []
     lines = _LINE_BREAKS.sub(", ", text) if "\n" in text or "\r" in text else text
-    cleaned = _tidy(_strip_noise(clean(lines), ignored), bool(ignored))
+    lines = _BEFORE_MERGER.sub(" cũ", clean(lines))
+    cleaned = _tidy(_strip_noise(lines, ignored), bool(ignored))
     reader = _Reader(cleaned, _Ctx(_ACCENTED.search(cleaned) is None))
     pieces, house = _read(reader)
     assembly = _Assembly(reader)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from registry.config import Settings
 from registry.database import Database, make_engine
 from web import errors
-from web.routes import admin_units, changes, code_leases, health, occupancy, places
+from web.routes import admin_units, changes, code_leases, geocode, health, occupancy, places
 
 DESCRIPTION = """
 **diachi** — sổ địa chỉ số và GIS cho Việt Nam / digital-address and GIS registry
@@ -50,6 +50,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(places.router)
     app.include_router(changes.router)
     app.include_router(code_leases.router)
+    app.include_router(geocode.router)
     return app
 
 

@@ -1,0 +1,330 @@
+"""Resolving the administrative part of an address to 2025 communes.
+
+Old (pre-2025) names resolve through the official succession table; a split
+old commune gives every new commune it went into, marked partial, for the
+street and house match to decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from geo.address import ParsedAddress, UnitMention
+from geo.text import diacritic_similarity, fold, strip_unit_type
+from registry.admin_units import REFORM_DATE
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A matched unit version (id, code, level, name) and how it matched."""
+
+    id: int
+    code: str
+    level: str
+    name: str
+    parent_code: str | None
+    old: bool
+    via_alias: bool
+    fuzzy: bool
+
+
+@dataclass(frozen=True)
+class CommuneCandidate:
+    """A 2025 commune the address may be in, and why."""
+
+    commune: Unit
+    province: Unit
+    via_old: Unit | None = None
+    partial: bool = False
+    guessed: bool = False  # named after a former district, not named itself
+
+
+@dataclass
+class AdminMatch:
+    """The communes (2025) the address may be in, with the notes that explain it."""
+
+    communes: list[CommuneCandidate] = field(default_factory=list)
+    provinces: list[Unit] = field(default_factory=list)
+    old_units: list[Unit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    commune_named: bool = False
+    province_named: bool = False
+    fuzzy: bool = False
+
+
+_KEY_SQL = """
+SELECT DISTINCT ON (u.id) u.id, u.code, u.level, u.name, u.parent_code,
+       upper(u.valid) IS NOT NULL AND upper(u.valid) <= :reform AS old,
+       k.alias_id IS NOT NULL AS via_alias, false AS fuzzy
+FROM admin_unit_key k JOIN admin_unit u ON u.id = k.unit_id
+WHERE k.key = :key AND u.level = ANY(:levels)
+  AND (upper(u.valid) IS NULL OR upper(u.valid) <= :reform OR u.valid @> CAST(:at AS date))
+ORDER BY u.id, k.alias_id NULLS FIRST
+"""
+
+_FUZZY_SQL = """
+SELECT DISTINCT ON (u.id) u.id, u.code, u.level, u.name, u.parent_code,
+       upper(u.valid) IS NOT NULL AND upper(u.valid) <= :reform AS old,
+       k.alias_id IS NOT NULL AS via_alias, true AS fuzzy
+FROM admin_unit_key k JOIN admin_unit u ON u.id = k.unit_id
+WHERE k.key % :key AND similarity(k.key, :key) >= 0.55 AND u.level = ANY(:levels)
+  AND (upper(u.valid) IS NULL OR upper(u.valid) <= :reform OR u.valid @> CAST(:at AS date))
+ORDER BY u.id, similarity(k.key, :key) DESC
+"""
+
+
+def units_named(
+    conn: Connection, key: str, levels: list[str], at: date, *, fuzzy: bool = True
+) -> list[Unit]:
+    """Unit versions (2025 in force on ``at``, or pre-2025) whose search key is ``key``;
+    with ``fuzzy``, trigram matches (a typo) when nothing matches exactly."""
+    params = {"key": key, "levels": levels, "reform": REFORM_DATE, "at": at}
+    rows = conn.execute(text(_KEY_SQL), params).all()
+    if not rows and fuzzy and len(key) >= 4:
+        rows = conn.execute(text(_FUZZY_SQL), params).all()
+    return [Unit(**r._mapping) for r in rows]
+
+
+def prefer(found: list[Unit], mention: UnitMention) -> list[Unit]:
+    """Among units whose folded name matches, keep those whose type word agrees with
+    the one written ("xã" is not "phường"), then those whose diacritics agree best."""
+    if mention.type_word:
+        typed = fold(mention.type_word)
+        agreeing = [u for u in found if fold(u.name).startswith(typed + " ")]
+        found = agreeing or found
+    if len(found) > 1:
+        scores = [diacritic_similarity(mention.name, u.name) for u in found]
+        best = max(scores)
+        found = [u for u, score in zip(found, scores, strict=True) if score == best]
+    return found
+
+
+def _successors(conn: Connection, unit_ids: list[int]) -> list[tuple[int, Unit, bool]]:
+    rows = conn.execute(
+        text(
+            "SELECT s.old_unit_id, s.whole, u.id, u.code, u.level, u.name, u.parent_code"
+            " FROM admin_succession s JOIN admin_unit u ON u.id = s.new_unit_id"
+            " WHERE s.old_unit_id = ANY(:ids) ORDER BY u.code"
+        ),
+        {"ids": unit_ids},
+    ).all()
+    return [
+        (
+            r.old_unit_id,
+            Unit(r.id, r.code, r.level, r.name, r.parent_code, False, False, False),
+            r.whole,
+        )
+        for r in rows
+    ]
+
+
+def _province_at(conn: Connection, code: str, at: date) -> Unit | None:
+    row = conn.execute(
+        text(
+            "SELECT id, code, level, name, parent_code FROM admin_unit"
+            " WHERE level = 'province' AND code = :c AND valid @> CAST(:at AS date)"
+        ),
+        {"c": code, "at": at},
+    ).first()
+    if row is None:
+        return None
+    return Unit(row.id, row.code, row.level, row.name, row.parent_code, False, False, False)
+
+
+def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
+    """The 2025 communes the address's admin part points to (possibly none)."""
+    match = AdminMatch()
+    new_provinces, old_provinces = _provinces(conn, parsed.province, at, match)
+    old_districts = _districts(conn, parsed.district, old_provinces, new_provinces, at, match)
+    if parsed.commune is not None:
+        match.commune_named = True
+        _communes(conn, parsed.commune, new_provinces, old_provinces, old_districts, at, match)
+    elif old_districts:
+        _district_seat(conn, old_districts, at, match)
+    if not match.communes and new_provinces:
+        match.provinces = [p for p in (_province_at(conn, c, at) for c in new_provinces) if p]
+    return match
+
+
+def _provinces(
+    conn: Connection, mention: UnitMention | None, at: date, match: AdminMatch
+) -> tuple[set[str] | None, set[str] | None]:
+    """(2025 province codes, pre-2025 province codes) consistent with the mention."""
+    if mention is None:
+        return None, None
+    match.province_named = True
+    found = prefer(units_named(conn, mention.key, ["province"], at), mention)
+    if not found:
+        match.notes.append(f"province '{mention.name}' not recognised; ignored")
+        return None, None
+    match.fuzzy |= any(u.fuzzy for u in found)
+    new = {u.code for u in found if not u.old}
+    old = {u.code for u in found if u.old}
+    for _, successor, _ in _successors(conn, [u.id for u in found if u.old]):
+        new.add(successor.code)
+    if old and not any(not u.old for u in found):
+        match.old_units += [u for u in found if u.old]
+        match.notes.append(f"former province '{mention.name}' → its 2025 successor")
+    return new, old | _predecessor_provinces(conn, new)
+
+
+def _predecessor_provinces(conn: Connection, new_codes: set[str]) -> set[str]:
+    rows = conn.execute(
+        text(
+            "SELECT o.code FROM admin_succession s JOIN admin_unit o ON o.id = s.old_unit_id"
+            " JOIN admin_unit n ON n.id = s.new_unit_id"
+            " WHERE n.level = 'province' AND n.code = ANY(:codes)"
+        ),
+        {"codes": list(new_codes)},
+    ).scalars()
+    return set(rows)
+
+
+def _districts(
+    conn: Connection,
+    mention: UnitMention | None,
+    old_provinces: set[str] | None,
+    new_provinces: set[str] | None,
+    at: date,
+    match: AdminMatch,
+) -> set[str]:
+    """Pre-2025 district codes the mention may name (within the province if known)."""
+    if mention is None:
+        return set()
+    found = [
+        u
+        for u in units_named(conn, mention.key, ["district"], at)
+        if old_provinces is None or u.parent_code in old_provinces
+    ]
+    if not found:
+        match.notes.append(f"district '{mention.name}' not recognised; ignored")
+        return set()
+    match.fuzzy |= any(u.fuzzy for u in found)
+    match.old_units += found
+    return {u.code for u in found}
+
+
+def _communes(
+    conn: Connection,
+    mention: UnitMention,
+    new_provinces: set[str] | None,
+    old_provinces: set[str] | None,
+    old_districts: set[str],
+    at: date,
+    match: AdminMatch,
+) -> None:
+    levels = ["commune"] if mention.level in ("commune", None) else ["commune", "district"]
+    found = [
+        u
+        for u in units_named(conn, mention.key, levels, at)
+        if u.old or new_provinces is None or u.parent_code in new_provinces
+    ]
+    found = [
+        u for u in found if not u.old or _old_commune_fits(conn, u, old_provinces, old_districts)
+    ]
+    found = prefer(found, mention)
+    new = [
+        u
+        for u in found
+        if not u.old
+        and u.level == "commune"
+        and (new_provinces is None or u.parent_code in new_provinces)
+    ]
+    old = [
+        u
+        for u in found
+        if u.old
+        and u.level == "commune"
+        and _old_commune_fits(conn, u, old_provinces, old_districts)
+    ]
+    prefer_old = mention.old or bool(old_districts and old)
+    if new and not prefer_old:
+        match.fuzzy |= any(u.fuzzy for u in new)
+        for u in new:
+            province = _province_at(conn, u.parent_code or "", at)
+            if province is not None:
+                match.communes.append(CommuneCandidate(u, province))
+        return
+    if old:
+        match.fuzzy |= any(u.fuzzy for u in old)
+        _via_succession(conn, old, at, match)
+        return
+    if new:
+        for u in new:
+            province = _province_at(conn, u.parent_code or "", at)
+            if province is not None:
+                match.communes.append(CommuneCandidate(u, province))
+        return
+    match.notes.append(f"commune '{mention.name}' not recognised")
+
+
+def _old_commune_fits(
+    conn: Connection, unit: Unit, old_provinces: set[str] | None, old_districts: set[str]
+) -> bool:
+    if old_districts:
+        return unit.parent_code in old_districts
+    if old_provinces is None:
+        return True
+    province = conn.execute(
+        text(
+            "SELECT parent_code FROM admin_unit WHERE level = 'district' AND code = :c"
+            " AND upper(valid) = :reform"
+        ),
+        {"c": unit.parent_code, "reform": REFORM_DATE},
+    ).scalar()
+    return province in old_provinces
+
+
+def _via_succession(conn: Connection, old: list[Unit], at: date, match: AdminMatch) -> None:
+    match.old_units += old
+    by_id = {u.id: u for u in old}
+    for old_id, successor, whole in _successors(conn, list(by_id)):
+        province = _province_at(conn, successor.parent_code or "", at)
+        if province is None:
+            continue
+        match.communes.append(
+            CommuneCandidate(successor, province, via_old=by_id[old_id], partial=not whole)
+        )
+    names = ", ".join(sorted({u.name for u in old}))
+    match.notes.append(f"former commune {names} → 2025 successor(s) by the official table")
+
+
+def _district_seat(conn: Connection, districts: set[str], at: date, match: AdminMatch) -> None:
+    """A former district named alone (e.g. "UBND huyện X (cũ)", its seat): the 2025
+    commune that took its thị trấn (a huyện's seat), else the one named after the
+    district, else every commune it became (ambiguous)."""
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT n.id, n.code, n.level, n.name, n.parent_code, d.name AS district,"
+            " o.unit_type = 'Thị trấn' AS town"
+            " FROM admin_unit d"
+            " JOIN admin_unit o ON o.level = 'commune' AND o.parent_code = d.code"
+            "  AND upper(o.valid) = :reform"
+            " JOIN admin_succession s ON s.old_unit_id = o.id AND s.whole"
+            " JOIN admin_unit n ON n.id = s.new_unit_id"
+            " WHERE d.level = 'district' AND d.code = ANY(:codes) AND upper(d.valid) = :reform"
+        ),
+        {"codes": list(districts), "reform": REFORM_DATE},
+    ).all()
+    towns = [r for r in rows if r.town]
+    named = [
+        r for r in rows if strip_unit_type(fold(r.name))[1] == strip_unit_type(fold(r.district))[1]
+    ]
+    chosen, how = (
+        (towns, "the 2025 commune that took its thị trấn (the district seat)")
+        if len({r.id for r in towns}) == 1
+        else (named, "the 2025 commune named after it")
+        if named
+        else (rows, "every commune it became")
+    )
+    seen: set[int] = set()
+    for r in chosen:
+        province = _province_at(conn, r.parent_code or "", at)
+        if province is not None and r.id not in seen:
+            seen.add(r.id)
+            unit = Unit(r.id, r.code, r.level, r.name, r.parent_code, False, False, False)
+            match.communes.append(CommuneCandidate(unit, province, guessed=True))
+    match.notes.append(f"only a former district is named: {how}")

@@ -1,0 +1,277 @@
+"""Forward geocoding: Vietnamese address text → ranked candidates.
+
+Pipeline: parse (``geo.address``) → administrative part to 2025 communes
+(``geo.geocode.admin``; old names through the succession table) → street in
+those communes → the registered place with that house number on that street.
+Each candidate says the level matched (place, street, commune, province), a
+confidence in [0, 1] and a category in the manner of Denmark's address
+cleansing: **A** the same address up to case, punctuation and diacritics;
+**B** small, explained differences; **C** uncertain. ``explain`` lists what
+matched, what was corrected and what was ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from geo.address import ParsedAddress, parse_address
+from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, resolve
+from geo.text import fold
+
+LEVELS = ("place", "street", "commune", "province")
+STREET_PREFIXES = ("duong ", "pho ", "dai lo ")
+
+
+@dataclass(frozen=True)
+class Ref:
+    code: str
+    name: str
+
+
+@dataclass
+class Candidate:
+    """One answer: where, at which level, how sure, and why."""
+
+    level: str
+    lon: float
+    lat: float
+    confidence: float
+    category: str
+    commune: Ref | None
+    province: Ref | None
+    code: str | None = None
+    place_id: int | None = None
+    street: str | None = None
+    house_number: str | None = None
+    old_units: list[Ref] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)
+
+    @property
+    def address(self) -> str:
+        """The normalised address in 2025 unit names."""
+        head = " ".join(p for p in (self.house_number, self.street) if p)
+        parts = [head] if head else []
+        parts += [u.name for u in (self.commune, self.province) if u is not None]
+        return ", ".join(parts)
+
+
+@dataclass
+class GeocodeResult:
+    query: str
+    parsed: ParsedAddress
+    candidates: list[Candidate]
+    ambiguous: bool
+
+
+def street_key(name: str) -> str:
+    """Folded street name without its type word ("Đường Võ Văn Tần" → "vo van tan").
+
+    >>> street_key("Đường Võ Văn Tần"), street_key("phố Huế")
+    ('vo van tan', 'hue')
+    """
+    key = fold(name)
+    for prefix in STREET_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            return key[len(prefix) :]
+    return key
+
+
+_STREETS_SQL = """
+SELECT s.id, s.name, ST_X(pt) AS lon, ST_Y(pt) AS lat
+FROM street s
+CROSS JOIN LATERAL (
+    SELECT ST_ClosestPoint(s.geom, ST_PointOnSurface(a.boundary)) AS pt
+    FROM admin_unit a WHERE a.id = :area
+) p
+WHERE s.name_folded = ANY(:keys)
+  AND ST_Intersects(s.geom, (SELECT boundary FROM admin_unit WHERE id = :area))
+ORDER BY ST_Length(s.geom::geography) DESC
+LIMIT 1
+"""
+
+_PLACES_SQL = """
+SELECT v.place_id, v.code, v.house_number, v.street_name, ST_X(v.location) AS lon,
+       ST_Y(v.location) AS lat
+FROM place_version v
+WHERE upper_inf(v.recorded) AND v.valid @> CAST(:at AS date) AND v.status = 'active'
+  AND v.house_number_parts->>'normalized' = :hn
+  AND v.commune_unit_id = ANY(:communes)
+ORDER BY v.kind <> 'building', v.place_id
+LIMIT 20
+"""
+
+
+def geocode(conn: Connection, query: str, at: date, limit: int = 5) -> GeocodeResult:
+    """Candidates for a free-text address, best first (at most ``limit``)."""
+    parsed = parse_address(query)
+    admin = resolve(conn, parsed, at)
+    candidates = _candidates(conn, parsed, admin, at)
+    candidates.sort(key=lambda c: (-c.confidence, LEVELS.index(c.level)))
+    communes = {c.commune.code for c in candidates if c.commune}
+    ambiguous = len(communes) > 1 and (
+        len(candidates) > 1 and candidates[0].confidence - candidates[1].confidence < 0.1
+    )
+    return GeocodeResult(query, parsed, candidates[:limit], ambiguous)
+
+
+def _candidates(
+    conn: Connection, parsed: ParsedAddress, admin: AdminMatch, at: date
+) -> list[Candidate]:
+    if not admin.communes:
+        return [_province_candidate(conn, p, parsed, admin) for p in admin.provinces]
+    out: list[Candidate] = []
+    for cc in admin.communes:
+        out.append(_best_in_commune(conn, parsed, admin, cc, at))
+    if len(out) > 1:
+        _penalise_ambiguity(out)
+    return out
+
+
+def _keys(name: str) -> list[str]:
+    key = street_key(name)
+    return [key] + [p + key for p in STREET_PREFIXES]
+
+
+def _best_in_commune(
+    conn: Connection, parsed: ParsedAddress, admin: AdminMatch, cc: CommuneCandidate, at: date
+) -> Candidate:
+    base = _commune_candidate(conn, cc, parsed, admin)
+    if not parsed.street:
+        return base
+    if parsed.house and parsed.house.normalized:
+        place = _place(conn, parsed, cc, at)
+        if place is not None:
+            return _place_candidate(base, place, parsed)
+    street = conn.execute(
+        text(_STREETS_SQL), {"keys": _keys(parsed.street), "area": cc.commune.id}
+    ).first()
+    if street is None:
+        base.explain.append(f"street '{parsed.street}' not found in {cc.commune.name}")
+        base.confidence = min(base.confidence, 0.6)
+        base.category = "C"
+        return base
+    base.level, base.lon, base.lat, base.street = "street", street.lon, street.lat, street.name
+    base.explain.append(f"street matched: {street.name}")
+    if parsed.house and parsed.house.number:
+        base.explain.append(f"house number {parsed.house.number} not in the registry")
+        base.confidence = min(base.confidence, 0.7)
+        base.category = "C"
+    return base
+
+
+def _place(
+    conn: Connection, parsed: ParsedAddress, cc: CommuneCandidate, at: date
+) -> tuple[int, int | None, str, str, float, float] | None:
+    assert parsed.house is not None and parsed.street is not None
+    rows = conn.execute(
+        text(_PLACES_SQL),
+        {"hn": parsed.house.normalized, "communes": [cc.commune.id], "at": at},
+    ).all()
+    wanted = street_key(parsed.street)
+    for r in rows:
+        if r.street_name and street_key(r.street_name) == wanted:
+            return (r.place_id, r.code, r.house_number, r.street_name, r.lon, r.lat)
+    return None
+
+
+def _place_candidate(
+    base: Candidate,
+    place: tuple[int, int | None, str, str, float, float],
+    parsed: ParsedAddress,
+) -> Candidate:
+    from registry.codes import format_code
+
+    place_id, code, house_number, street_name, lon, lat = place
+    base.level, base.lon, base.lat = "place", lon, lat
+    base.place_id = place_id
+    base.code = format_code(code) if code is not None else None
+    base.house_number, base.street = house_number, street_name
+    base.explain.append(f"place matched: {house_number} {street_name}")
+    return base
+
+
+def _unit_point(conn: Connection, unit_id: int) -> tuple[float, float]:
+    row = conn.execute(
+        text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(boundary) AS p"
+            " FROM admin_unit WHERE id = :id) s"
+        ),
+        {"id": unit_id},
+    ).one()
+    return float(row[0]), float(row[1])
+
+
+def _commune_candidate(
+    conn: Connection, cc: CommuneCandidate, parsed: ParsedAddress, admin: AdminMatch
+) -> Candidate:
+    lon, lat = _unit_point(conn, cc.commune.id)
+    explain = [f"commune: {cc.commune.name}", f"province: {cc.province.name}", *admin.notes]
+    confidence, category = _admin_confidence(cc, parsed, admin)
+    old = [Ref(u.code, u.name) for u in admin.old_units]
+    if cc.via_old is not None:
+        explain.append(
+            f"{cc.via_old.name} (old) → {cc.commune.name}"
+            + (" (part of it)" if cc.partial else " (whole)")
+        )
+    return Candidate(
+        level="commune",
+        lon=lon,
+        lat=lat,
+        confidence=confidence,
+        category=category,
+        commune=Ref(cc.commune.code, cc.commune.name),
+        province=Ref(cc.province.code, cc.province.name),
+        old_units=old,
+        explain=explain,
+    )
+
+
+def _admin_confidence(
+    cc: CommuneCandidate, parsed: ParsedAddress, admin: AdminMatch
+) -> tuple[float, str]:
+    """Confidence and category of the administrative part alone."""
+    if cc.guessed:
+        return 0.6, "C"
+    if cc.partial:
+        return 0.55, "C"
+    exact = not admin.fuzzy and cc.via_old is None and not cc.commune.via_alias
+    if exact and admin.province_named and not admin.old_units:
+        return 0.97, "A"
+    if exact and not admin.old_units:
+        return 0.93, "B"  # province inferred from a unique commune name
+    if admin.fuzzy:
+        return 0.8, "B"
+    return 0.92, "B"  # old names resolved through a whole succession
+
+
+def _penalise_ambiguity(candidates: list[Candidate]) -> None:
+    """Several communes fit: unless one matched deeper, none is sure."""
+    best = min(LEVELS.index(c.level) for c in candidates)
+    deepest = [c for c in candidates if LEVELS.index(c.level) == best]
+    for c in candidates:
+        if c in deepest and len(deepest) == 1 and c.level in ("place", "street"):
+            c.explain.append("several communes possible; the street match decided")
+            continue
+        c.confidence = min(c.confidence, 0.5)
+        c.category = "C"
+        c.explain.append("ambiguous: several communes possible")
+
+
+def _province_candidate(
+    conn: Connection, province: Unit, parsed: ParsedAddress, admin: AdminMatch
+) -> Candidate:
+    lon, lat = _unit_point(conn, province.id)
+    return Candidate(
+        level="province",
+        lon=lon,
+        lat=lat,
+        confidence=0.4,
+        category="C",
+        commune=None,
+        province=Ref(province.code, province.name),
+        old_units=[Ref(u.code, u.name) for u in admin.old_units],
+        explain=[f"province: {province.name}", *admin.notes],
+    )

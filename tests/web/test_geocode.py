@@ -1,0 +1,73 @@
+"""/geocode on the real administrative data and registered places."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection
+
+from tests.web.factories import bearer, make_place
+from tests.web.problems import assert_problem
+from web.schemas_geocode import GeocodeOut
+
+
+def _best(client: TestClient, **params: str) -> dict[str, object]:
+    r = client.get("/geocode", params=params)
+    assert r.status_code == 200, r.text
+    out = GeocodeOut.model_validate(r.json())
+    assert out.candidates, params
+    return out.candidates[0].model_dump()
+
+
+def test_registered_place_is_found_with_its_code(client: TestClient, conn: Connection) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="12/3A", street="Võ Văn Tần")
+    best = _best(client, q="Số 12/3A đường Võ Văn Tần, P. Xuân Hòa, TP.HCM")
+    assert best["level"] == "place"
+    assert best["code"] == place["code"]
+    assert best["category"] == "A" and best["confidence"] >= 0.9
+    assert best["commune"] == {"code": "27139", "name": "Phường Xuân Hòa"}
+    same = _best(
+        client, house_number="12/3a", street="vo van tan", commune="xuan hoa", province="hcm"
+    )
+    assert same["code"] == place["code"]
+
+
+def test_commune_by_new_name_without_diacritics(client: TestClient) -> None:
+    best = _best(client, q="phuong xuan hoa, thanh pho ho chi minh")
+    assert best["level"] == "commune"
+    assert best["commune"] == {"code": "27139", "name": "Phường Xuân Hòa"}
+    assert best["province"] == {"code": "79", "name": "Thành phố Hồ Chí Minh"}
+
+
+def test_old_names_resolve_through_the_succession_table(client: TestClient) -> None:
+    best = _best(client, q="Phường Võ Thị Sáu, Quận 3, TP. Hồ Chí Minh")
+    assert best["commune"]["code"] == "27139"
+    assert best["category"] == "B"
+    assert {u["code"] for u in best["old_units"]} >= {"770"}
+    assert any("old" in e or "former" in e for e in best["explain"])
+
+
+def test_split_old_commune_without_street_is_ambiguous(client: TestClient) -> None:
+    r = client.get("/geocode", params={"q": "Phường 4, Quận 3, Thành phố Hồ Chí Minh"})
+    out = GeocodeOut.model_validate(r.json())
+    assert out.ambiguous
+    assert len({c.commune.code for c in out.candidates if c.commune}) >= 2
+    assert all(c.confidence < 0.9 and c.category == "C" for c in out.candidates)
+
+
+def test_typo_in_commune_is_corrected_but_not_category_a(client: TestClient) -> None:
+    best = _best(client, q="Phường Xuan Hoaa, Thành phố Hồ Chí Minh")
+    assert best["commune"]["code"] == "27139"
+    assert best["category"] in ("B", "C")
+
+
+def test_noise_around_the_address_is_ignored(client: TestClient) -> None:
+    best = _best(
+        client,
+        q="Nguyễn Văn A, ĐT 0912 345 678 - Địa chỉ thường trú: Phường Xuân Hòa, TP. Hồ Chí Minh",
+    )
+    assert best["commune"]["code"] == "27139"
+
+
+def test_empty_query_is_422(client: TestClient) -> None:
+    assert_problem(client.get("/geocode"), 422, "invalid-input")
