@@ -19,7 +19,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import Connection, text
+
 from geo.geocode.forward import geocode
+from geo.text import expand, strip_unit_type
 from registry.admin_units import today
 from registry.config import Settings
 from registry.database import make_engine
@@ -31,6 +34,23 @@ def _rows(path: Path, limit: int | None) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     return rows[:limit] if limit else rows
+
+
+def _commune_names(conn: Connection) -> dict[str, set[str]]:
+    """2025 commune code → folded bare names of it and of its predecessors."""
+    rows = conn.execute(
+        text(
+            "SELECT n.code, n.name FROM admin_unit n WHERE n.level = 'commune'"
+            " AND lower(n.valid) >= DATE '2025-07-01' UNION"
+            " SELECT n.code, o.name FROM admin_succession s"
+            " JOIN admin_unit n ON n.id = s.new_unit_id JOIN admin_unit o ON o.id = s.old_unit_id"
+            " WHERE n.level = 'commune'"
+        )
+    ).all()
+    names: dict[str, set[str]] = {}
+    for code, name in rows:
+        names.setdefault(code, set()).add(strip_unit_type(expand(name))[1])
+    return names
 
 
 def main() -> None:
@@ -46,6 +66,7 @@ def main() -> None:
     misses: list[str] = []
     started = time.perf_counter()
     with engine.connect() as conn:
+        names = _commune_names(conn)
         for row in _rows(args.data / "ward_hq_addresses_dev.csv", args.limit):
             for column in ("address_raw", "address_with_province"):
                 result = geocode(conn, row[column], at)
@@ -58,6 +79,11 @@ def main() -> None:
                 key = f"hq {column} {row['address_kind']}"
                 stats[key + " total"] += 1
                 stats[key + " right"] += right
+                mention = result.parsed.commune
+                if mention is not None and mention.key in names.get(row["ward_code"], set()):
+                    named = f"hq {column} names its commune (new or old name)"
+                    stats[named + " total"] += 1
+                    stats[named + " right"] += right
                 if best is not None and best.confidence >= 0.9:
                     confident["total"] += 1
                     confident["right"] += right

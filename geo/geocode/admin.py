@@ -40,6 +40,7 @@ class CommuneCandidate:
     via_old: Unit | None = None
     partial: bool = False
     guessed: bool = False  # named after a former district, not named itself
+    shadowed: bool = False  # a former unit of the same name went elsewhere
 
 
 @dataclass
@@ -243,10 +244,14 @@ def _communes(
     prefer_old = mention.old or bool(old_districts and old)
     if new and not prefer_old:
         match.fuzzy |= any(u.fuzzy for u in new)
+        elsewhere = _successor_ids(conn, old)
         for u in new:
             province = _province_at(conn, u.parent_code or "", at)
             if province is not None:
-                match.communes.append(CommuneCandidate(u, province))
+                shadowed = any(u.id not in ids for ids in elsewhere)
+                match.communes.append(CommuneCandidate(u, province, shadowed=shadowed))
+        if any(c.shadowed for c in match.communes):
+            match.notes.append(f"a former unit also named '{mention.name}' became another commune")
         return
     if old:
         match.fuzzy |= any(u.fuzzy for u in old)
@@ -259,6 +264,14 @@ def _communes(
                 match.communes.append(CommuneCandidate(u, province))
         return
     match.notes.append(f"commune '{mention.name}' not recognised")
+
+
+def _successor_ids(conn: Connection, old: list[Unit]) -> list[set[int]]:
+    """For each old unit, the ids of the 2025 communes it went into."""
+    by_old: dict[int, set[int]] = {u.id: set() for u in old}
+    for old_id, successor, _ in _successors(conn, list(by_old)):
+        by_old[old_id].add(successor.id)
+    return list(by_old.values())
 
 
 def _old_commune_fits(

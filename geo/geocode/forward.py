@@ -149,16 +149,36 @@ def _best_in_commune(
         text(_STREETS_SQL), {"keys": _keys(parsed.street), "area": cc.commune.id}
     ).first()
     if street is None:
-        base.explain.append(f"street '{parsed.street}' not found in {cc.commune.name}")
-        base.confidence = min(base.confidence, 0.6)
-        base.category = "C"
-        return base
+        return _street_not_found(conn, base, parsed.street, cc)
     base.level, base.lon, base.lat, base.street = "street", street.lon, street.lat, street.name
     base.explain.append(f"street matched: {street.name}")
     if parsed.house and parsed.house.number:
         base.explain.append(f"house number {parsed.house.number} not in the registry")
         base.confidence = min(base.confidence, 0.7)
         base.category = "C"
+    return base
+
+
+def _street_not_found(
+    conn: Connection, base: Candidate, street: str, cc: CommuneCandidate
+) -> Candidate:
+    """A named street the base map does not have: suspicious only where the base map
+    covers the commune; elsewhere the commune answer stands, unverified below it."""
+    covered = conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM street s, admin_unit a WHERE a.id = :id"
+            " AND ST_Intersects(s.geom, a.boundary))"
+        ),
+        {"id": cc.commune.id},
+    ).scalar()
+    if covered:
+        base.explain.append(f"street '{street}' not found in {cc.commune.name}")
+        base.confidence = min(base.confidence, 0.6)
+        base.category = "C"
+    else:
+        base.explain.append(f"no base map for {cc.commune.name} yet: street '{street}' not checked")
+        base.confidence = min(base.confidence, 0.92)
+        base.category = "B" if base.category == "A" else base.category
     return base
 
 
@@ -237,6 +257,8 @@ def _admin_confidence(
         return 0.6, "C"
     if cc.partial:
         return 0.55, "C"
+    if cc.shadowed:
+        return (0.85, "B") if admin.province_named else (0.7, "C")
     exact = not admin.fuzzy and cc.via_old is None and not cc.commune.via_alias
     if exact and admin.province_named and not admin.old_units:
         return 0.97, "A"
