@@ -54,6 +54,7 @@ class AdminMatch:
     commune_named: bool = False
     province_named: bool = False
     fuzzy: bool = False
+    old_context: bool = False  # the writer named a former province: prefer former units
 
 
 _KEY_SQL = """
@@ -139,6 +140,7 @@ def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
     """The 2025 communes the address's admin part points to (possibly none)."""
     match = AdminMatch()
     new_provinces, old_provinces = _provinces(conn, parsed.province, at, match)
+    old_provinces = _narrow_to_old_province(conn, parsed, old_provinces, at, match)
     old_districts = _districts(conn, parsed.district, old_provinces, new_provinces, at, match)
     if parsed.commune is not None:
         match.commune_named = True
@@ -170,6 +172,26 @@ def _provinces(
         match.old_units += [u for u in found if u.old]
         match.notes.append(f"former province '{mention.name}' → its 2025 successor")
     return new, old | _predecessor_provinces(conn, new)
+
+
+def _narrow_to_old_province(
+    conn: Connection,
+    parsed: ParsedAddress,
+    old_provinces: set[str] | None,
+    at: date,
+    match: AdminMatch,
+) -> set[str] | None:
+    """A former province written besides the current one ("phường Tân Bình, tỉnh Bình
+    Dương cũ, Thành phố Hồ Chí Minh") narrows the old units to that province."""
+    for mention in parsed.units:
+        if mention.level != "province" or not mention.old or mention is parsed.province:
+            continue
+        old = {u.code for u in units_named(conn, mention.key, ["province"], at) if u.old}
+        if old and (old_provinces is None or old & old_provinces):
+            match.old_context = True
+            match.notes.append(f"former province {mention.name} narrows the old names")
+            return old if old_provinces is None else old & old_provinces
+    return old_provinces
 
 
 def _predecessor_provinces(conn: Connection, new_codes: set[str]) -> set[str]:
@@ -241,7 +263,7 @@ def _communes(
         and u.level == "commune"
         and _old_commune_fits(conn, u, old_provinces, old_districts)
     ]
-    prefer_old = mention.old or bool(old_districts and old)
+    prefer_old = mention.old or bool((old_districts or match.old_context) and old)
     if new and not prefer_old:
         match.fuzzy |= any(u.fuzzy for u in new)
         elsewhere = _successor_ids(conn, old)
