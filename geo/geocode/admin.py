@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, text
 
 from geo.address import ParsedAddress, UnitMention
+from geo.geocode import cache
 from geo.text import diacritic_similarity, fold, strip_unit_type
 from registry.admin_units import REFORM_DATE
 
@@ -84,6 +86,15 @@ def units_named(
     """Unit versions (2025 in force on ``at``, or pre-2025) whose search key is ``key``;
     with ``fuzzy``, trigram matches (a typo) when nothing matches exactly."""
     params = {"key": key, "levels": levels, "reform": REFORM_DATE, "at": at}
+    cached = cache.current()
+    if cached is not None:
+        found = cached.units_named(key, levels, at, REFORM_DATE)
+        if not found and fuzzy and len(key) >= 4:
+            found = cached.remember(
+                ("fuzzy", key, tuple(levels), at),
+                lambda: [dict(r._mapping) for r in conn.execute(text(_FUZZY_SQL), params)],
+            )
+        return [Unit(**r) for r in found]
     rows = conn.execute(text(_KEY_SQL), params).all()
     if not rows and fuzzy and len(key) >= 4:
         rows = conn.execute(text(_FUZZY_SQL), params).all()
@@ -105,14 +116,19 @@ def prefer(found: list[Unit], mention: UnitMention) -> list[Unit]:
 
 
 def _successors(conn: Connection, unit_ids: list[int]) -> list[tuple[int, Unit, bool]]:
-    rows = conn.execute(
-        text(
-            "SELECT s.old_unit_id, s.whole, u.id, u.code, u.level, u.name, u.parent_code"
-            " FROM admin_succession s JOIN admin_unit u ON u.id = s.new_unit_id"
-            " WHERE s.old_unit_id = ANY(:ids) ORDER BY u.code"
-        ),
-        {"ids": unit_ids},
-    ).all()
+    cached = cache.current()
+    rows = (
+        cached.successors(unit_ids)
+        if cached is not None
+        else conn.execute(
+            text(
+                "SELECT s.old_unit_id, s.whole, u.id, u.code, u.level, u.name, u.parent_code"
+                " FROM admin_succession s JOIN admin_unit u ON u.id = s.new_unit_id"
+                " WHERE s.old_unit_id = ANY(:ids) ORDER BY u.code"
+            ),
+            {"ids": unit_ids},
+        ).all()
+    )
     return [
         (
             r.old_unit_id,
@@ -124,13 +140,18 @@ def _successors(conn: Connection, unit_ids: list[int]) -> list[tuple[int, Unit, 
 
 
 def _province_at(conn: Connection, code: str, at: date) -> Unit | None:
-    row = conn.execute(
-        text(
-            "SELECT id, code, level, name, parent_code FROM admin_unit"
-            " WHERE level = 'province' AND code = :c AND valid @> CAST(:at AS date)"
-        ),
-        {"c": code, "at": at},
-    ).first()
+    cached = cache.current()
+    row = (
+        cached.province_at(code, at)
+        if cached is not None
+        else conn.execute(
+            text(
+                "SELECT id, code, level, name, parent_code FROM admin_unit"
+                " WHERE level = 'province' AND code = :c AND valid @> CAST(:at AS date)"
+            ),
+            {"c": code, "at": at},
+        ).first()
+    )
     if row is None:
         return None
     return Unit(row.id, row.code, row.level, row.name, row.parent_code, False, False, False)
@@ -195,6 +216,9 @@ def _narrow_to_old_province(
 
 
 def _predecessor_provinces(conn: Connection, new_codes: set[str]) -> set[str]:
+    cached = cache.current()
+    if cached is not None:
+        return cached.predecessor_provinces(new_codes)
     rows = conn.execute(
         text(
             "SELECT o.code FROM admin_succession s JOIN admin_unit o ON o.id = s.old_unit_id"
@@ -303,6 +327,9 @@ def _old_commune_fits(
         return unit.parent_code in old_districts
     if old_provinces is None:
         return True
+    cached = cache.current()
+    if cached is not None:
+        return cached.district_parent(unit.parent_code, REFORM_DATE) in old_provinces
     province = conn.execute(
         text(
             "SELECT parent_code FROM admin_unit WHERE level = 'district' AND code = :c"
@@ -331,19 +358,13 @@ def _district_seat(conn: Connection, districts: set[str], at: date, match: Admin
     """A former district named alone (e.g. "UBND huyện X (cũ)", its seat): the 2025
     commune that took its thị trấn (a huyện's seat), else the one named after the
     district, else every commune it became (ambiguous)."""
-    rows = conn.execute(
-        text(
-            "SELECT DISTINCT n.id, n.code, n.level, n.name, n.parent_code, d.name AS district,"
-            " o.unit_type = 'Thị trấn' AS town"
-            " FROM admin_unit d"
-            " JOIN admin_unit o ON o.level = 'commune' AND o.parent_code = d.code"
-            "  AND upper(o.valid) = :reform"
-            " JOIN admin_succession s ON s.old_unit_id = o.id AND s.whole"
-            " JOIN admin_unit n ON n.id = s.new_unit_id"
-            " WHERE d.level = 'district' AND d.code = ANY(:codes) AND upper(d.valid) = :reform"
-        ),
-        {"codes": list(districts), "reform": REFORM_DATE},
-    ).all()
+    cached = cache.current()
+    if cached is not None:
+        rows = cached.remember(
+            ("district-seat", frozenset(districts)), lambda: _district_seat_rows(conn, districts)
+        )
+    else:
+        rows = _district_seat_rows(conn, districts)
     towns = [r for r in rows if r.town]
     named = [
         r for r in rows if strip_unit_type(fold(r.name))[1] == strip_unit_type(fold(r.district))[1]
@@ -363,3 +384,21 @@ def _district_seat(conn: Connection, districts: set[str], at: date, match: Admin
             unit = Unit(r.id, r.code, r.level, r.name, r.parent_code, False, False, False)
             match.communes.append(CommuneCandidate(unit, province, guessed=True))
     match.notes.append(f"only a former district is named: {how}")
+
+
+def _district_seat_rows(conn: Connection, districts: set[str]) -> list[Any]:
+    return list(
+        conn.execute(
+            text(
+                "SELECT DISTINCT n.id, n.code, n.level, n.name, n.parent_code, d.name AS district,"
+                " o.unit_type = 'Thị trấn' AS town"
+                " FROM admin_unit d"
+                " JOIN admin_unit o ON o.level = 'commune' AND o.parent_code = d.code"
+                "  AND upper(o.valid) = :reform"
+                " JOIN admin_succession s ON s.old_unit_id = o.id AND s.whole"
+                " JOIN admin_unit n ON n.id = s.new_unit_id"
+                " WHERE d.level = 'district' AND d.code = ANY(:codes) AND upper(d.valid) = :reform"
+            ),
+            {"codes": list(districts), "reform": REFORM_DATE},
+        )
+    )

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import Connection, text
 
 from geo.address import ParsedAddress, parse_address
+from geo.geocode import cache
 from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, resolve
 from geo.text import fold
 
@@ -107,8 +108,9 @@ LIMIT 20
 def geocode(conn: Connection, query: str, at: date, limit: int = 5) -> GeocodeResult:
     """Candidates for a free-text address, best first (at most ``limit``)."""
     parsed = parse_address(query)
-    admin = resolve(conn, parsed, at)
-    candidates = _candidates(conn, parsed, admin, at)
+    with cache.scope(conn):
+        admin = resolve(conn, parsed, at)
+        candidates = _candidates(conn, parsed, admin, at)
     candidates.sort(key=lambda c: (-c.confidence, LEVELS.index(c.level)))
     communes = {c.commune.code for c in candidates if c.commune}
     ambiguous = len(communes) > 1 and (
@@ -214,6 +216,13 @@ def _place_candidate(
 
 
 def _unit_point(conn: Connection, unit_id: int) -> tuple[float, float]:
+    cached = cache.current()
+    if cached is not None:
+        return cached.remember(("point", unit_id), lambda: _unit_point_sql(conn, unit_id))
+    return _unit_point_sql(conn, unit_id)
+
+
+def _unit_point_sql(conn: Connection, unit_id: int) -> tuple[float, float]:
     row = conn.execute(
         text(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(boundary) AS p"
