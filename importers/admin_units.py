@@ -35,9 +35,9 @@ from registry.admin_units import REFORM_DATE
 from registry.database import Database
 
 DATASET = "admin-units"
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 SOURCE_FOLDERS = ("vn-admin-2025", "vn-admin-pre2025", "vn-admin-mapping-2025", "postcodes")
-SUBDIVIDE_VERTICES = 64
+SUBDIVIDE_VERTICES = 256  # bench.admin_import: same answers, 4.5x fewer parts
 
 
 @dataclass
@@ -251,15 +251,24 @@ def _apply_units(conn: Connection, report: ImportReport) -> None:
 def _rebuild_parts(conn: Connection) -> None:
     """Subdivide the boundaries of touched versions (point lookups stay a few probes)."""
     conn.execute(text("DELETE FROM admin_unit_part WHERE unit_id IN (SELECT id FROM touched_unit)"))
+    # CREATE TABLE AS may run in parallel where INSERT … SELECT may not (PostgreSQL 15);
+    # provinces are never located by polygon (a commune's parent gives them).
     conn.execute(
         text(
-            "INSERT INTO admin_unit_part (unit_id, level, valid, geom)"
-            " SELECT u.id, u.level, u.valid, d.geom FROM admin_unit u"
+            "CREATE TEMP TABLE new_part ON COMMIT DROP AS"
+            " SELECT u.id AS unit_id, u.level, u.valid, d.geom FROM admin_unit u"
             " CROSS JOIN LATERAL ST_Subdivide(u.boundary, :n) AS d(geom)"
             " WHERE u.id IN (SELECT id FROM touched_unit) AND u.boundary IS NOT NULL"
+            " AND u.level IN ('commune', 'district')"
             " AND ST_GeometryType(d.geom) = 'ST_Polygon'"
         ),
         {"n": SUBDIVIDE_VERTICES},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO admin_unit_part (unit_id, level, valid, geom)"
+            " SELECT unit_id, level, valid, geom FROM new_part"
+        )
     )
     conn.execute(text("ANALYZE admin_unit_part"))
     conn.execute(text("ANALYZE admin_unit"))

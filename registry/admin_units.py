@@ -484,7 +484,12 @@ def _choose_district(
     )
     districts = [unit_at(conn, code, at) for code in codes]
     location.district_candidates = districts
-    if len(districts) == 1:
+    if not districts and polygon_district is not None:
+        # Côn Đảo, Hoàng Sa: districts without communes, absent from the commune table.
+        location.district = polygon_district
+        location.exact["district"] = False
+        location.notes.append("no old commune is recorded here; district from its polygon")
+    elif len(districts) == 1:
         location.district = districts[0]
         agrees = polygon_district is None or polygon_district.code == districts[0].code
         location.exact["district"] = True

@@ -200,3 +200,16 @@ def test_succession_disagreements_are_listed(client: TestClient) -> None:
     assert len(body["items"]) == 5 and body["next"]
     assert {i["other_source"] for i in body["items"]} <= {"dvhcvn", "vietnamadminunits"}
     assert all(i["official"] != i["other"] or i["detail"] for i in body["items"])
+
+
+def test_before_reform_a_district_without_communes_comes_from_its_polygon(
+    client: TestClient,
+) -> None:
+    """Côn Đảo was a huyện with no communes: the succession table has nothing for it."""
+    r = client.get(
+        "/admin-units/locate", params={"lon": 106.60624, "lat": 8.70028, "at": "2025-06-30"}
+    )
+    loc = LocationOut.model_validate(r.json())
+    assert loc.district is not None and loc.district.code == "755"
+    assert loc.exact["district"] is False
+    assert loc.province is not None and loc.province.name == "Tỉnh Bà Rịa - Vũng Tàu"
