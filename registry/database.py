@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine
 
 from registry import cluster
 from registry.config import Settings
@@ -57,9 +57,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction."""
-        with self.engine.begin() as conn:
-            conn.execute(text("SET TRANSACTION READ ONLY"))
+        """A read-only transaction (``BEGIN READ ONLY``: one statement, not two)."""
+        with (
+            self.engine.connect().execution_options(postgresql_readonly=True) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     def dispose(self) -> None:
