@@ -12,6 +12,8 @@ from registry.config import Settings
 from registry.database import Database, make_engine
 from web import errors
 from web.routes import admin_units, changes, code_leases, geocode, health, occupancy, places
+from web.routes.geocode_batch import install as install_geocode_batch
+from web.routes.geocode_batch import router as geocode_batch_router
 
 DESCRIPTION = """
 **diachi** — sổ địa chỉ số và GIS cho Việt Nam / digital-address and GIS registry
@@ -51,6 +53,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(changes.router)
     app.include_router(code_leases.router)
     app.include_router(geocode.router)
+    app.include_router(geocode_batch_router)
+    install_geocode_batch(app)
     return app
 
 

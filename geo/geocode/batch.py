@@ -1,0 +1,471 @@
+"""Batch geocoding: jobs kept in PostGIS and the workers that process them.
+
+A job (``geocode_job``) holds its rows (``geocode_job_row``); a row is pending while its
+``result`` is null. A worker claims a chunk of pending rows with ``SELECT … FOR UPDATE SKIP
+LOCKED`` (so workers in any number of threads and processes never take the same row),
+geocodes them and, **in the same transaction**, writes their results and adds them to the
+job's ``done``. A worker that dies mid-chunk rolls back: the chunk is pending again and the
+next claim redoes it, so after a restart every row is done exactly once. Rows that could not
+be read are stored done, with their reason, when the job is created.
+
+Each row is answered by :func:`geo.geocode.forward.geocode` with ``limit=1`` at the job's
+date; the best candidate is what ``/geocode`` gives first for the same text. How a result is
+rendered to JSON is the caller's (``render``), so the batch and ``/geocode`` share one model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from geo.geocode import cache
+from geo.geocode.batch_input import BatchOptions, InputRow, compose
+from geo.geocode.forward import GeocodeResult, geocode
+from registry.database import Database
+from registry.errors import Conflict, InvalidInput, NotFound
+
+__all__ = [
+    "CSV_COLUMNS",
+    "BatchSettings",
+    "Job",
+    "Render",
+    "ResultRow",
+    "WorkerPool",
+    "create_job",
+    "csv_record",
+    "finished",
+    "geocode_rows",
+    "get_job",
+    "json_record",
+    "process_chunk",
+    "result_page",
+    "rows_out",
+]
+
+log = logging.getLogger("diachi.batch")
+
+Render = Callable[[GeocodeResult], dict[str, Any]]
+"""Turns a geocoding answer into the JSON stored for a row: ``{"best": … | None,
+"ambiguous": bool}``, ``best`` as /geocode's candidate model."""
+
+CHUNK_SIZE = 250
+
+
+class BatchSettings(BaseSettings):
+    """The batch workers of a server process: ``DIACHI_BATCH__WORKERS`` (0 = none; jobs
+    wait for a process that has some), ``DIACHI_BATCH__CHUNK_SIZE``, ``DIACHI_BATCH__IDLE_S``."""
+
+    model_config = SettingsConfigDict(env_prefix="DIACHI_BATCH__")
+
+    workers: int = Field(default=2, ge=0, le=64, description="threads per server process")
+    chunk_size: int = Field(default=CHUNK_SIZE, ge=1, le=10_000, description="rows per claim")
+    idle_s: float = Field(default=1.0, gt=0, le=60, description="sleep when there is no work")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A batch job and its progress."""
+
+    id: uuid.UUID
+    api_key_id: int | None
+    status: str
+    total: int
+    done: int
+    failed: int
+    options: BatchOptions
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    now: datetime
+
+    @property
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the rate since the first chunk; None before a rate is known,
+        0 when finished."""
+        if self.status in ("done", "failed"):
+            return 0.0
+        if self.started_at is None or self.done == 0:
+            return None
+        elapsed = (self.now - self.started_at).total_seconds()
+        return round(elapsed * (self.total - self.done) / self.done, 1)
+
+
+_JOB_COLUMNS = (
+    "id, api_key_id, status, total, done, failed, options, created_at, started_at,"
+    " finished_at, error, now() AS now"
+)
+
+
+def create_job(
+    conn: Connection, api_key_id: int | None, options: BatchOptions, rows: Sequence[InputRow]
+) -> Job:
+    """Store a job and its rows (bad rows done at once, with their reason); ``options.at``
+    is fixed to the given date or today, so every row is read at the same date."""
+    from registry.admin_units import today
+
+    options = BatchOptions(**{**options.__dict__, "at": options.at or today()})
+    bad = sum(1 for r in rows if r.error is not None)
+    status = "done" if bad == len(rows) else "queued"
+    job_id = conn.execute(
+        text(
+            "INSERT INTO geocode_job (api_key_id, status, total, done, failed, options,"
+            " finished_at) VALUES (:key, :status, :total, :bad, :bad, CAST(:options AS jsonb),"
+            " CASE WHEN :status = 'done' THEN now() END) RETURNING id"
+        ),
+        {
+            "key": api_key_id,
+            "status": status,
+            "total": len(rows),
+            "bad": bad,
+            "options": json.dumps(options.to_json()),
+        },
+    ).scalar_one()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            "COPY geocode_job_row (job_id, row_no, row_id, input, result, error) FROM STDIN"
+        ) as copy,
+    ):
+        for r in rows:
+            result = json.dumps({"error": r.error}) if r.error is not None else None
+            copy.write_row((job_id, r.row_no, r.row_id, json.dumps(r.input), result, r.error))
+    return get_job(conn, job_id, api_key_id)
+
+
+def get_job(conn: Connection, job_id: uuid.UUID, api_key_id: int | None) -> Job:
+    """The job, as seen by the key that created it. Raises :class:`NotFound` for an unknown
+    job and for another key's (whose existence is not revealed)."""
+    row = (
+        conn.execute(
+            text(f"SELECT {_JOB_COLUMNS} FROM geocode_job WHERE id = :id"),
+            {"id": job_id},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None or row["api_key_id"] != api_key_id:
+        raise NotFound(f"no batch job {job_id}")
+    return Job(**{**row, "options": BatchOptions.from_json(row["options"])})
+
+
+def _query(input_: Mapping[str, str]) -> str:
+    return input_["q"] if "q" in input_ else compose(input_)
+
+
+def geocode_rows(
+    conn: Connection, inputs: Iterable[Mapping[str, str]], at: date, render: Render
+) -> list[dict[str, Any]]:
+    """The stored result of each input row (``q`` or parts), in order. Identical texts are
+    geocoded once. A row whose geocoding raises a non-database error gets ``{"error": …}``;
+    a database error propagates (the transaction is no longer usable)."""
+    answers: dict[str, dict[str, Any]] = {}
+    out = []
+    with cache.scope(conn):
+        for input_ in inputs:
+            query = _query(input_)
+            if query not in answers:
+                answers[query] = _answer(conn, query, at, render)
+            out.append(answers[query])
+    return out
+
+
+def _answer(conn: Connection, query: str, at: date, render: Render) -> dict[str, Any]:
+    try:
+        return render(geocode(conn, query, at, limit=1))
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # a bug on one odd address must not stop the job
+        log.exception("geocoding %r failed", query)
+        return {"error": f"geocoding failed: {type(exc).__name__}"}
+
+
+_OPEN_JOBS_SQL = """
+SELECT id, options FROM geocode_job WHERE status IN ('queued', 'running')
+ORDER BY created_at, id
+"""
+
+_CLAIM_SQL = """
+SELECT row_no, input FROM geocode_job_row
+WHERE job_id = :job AND result IS NULL
+ORDER BY row_no LIMIT :n
+FOR UPDATE SKIP LOCKED
+"""
+
+_STORE_SQL = """
+UPDATE geocode_job_row r SET result = CAST(d.result AS jsonb), error = d.error
+FROM unnest(CAST(:row_nos AS integer[]), CAST(:results AS text[]), CAST(:errors AS text[]))
+    AS d(row_no, result, error)
+WHERE r.job_id = :job AND r.row_no = d.row_no
+"""
+
+_PROGRESS_SQL = """
+UPDATE geocode_job SET
+    done = done + :n, failed = failed + :failed,
+    status = CASE WHEN done + :n >= total THEN 'done' ELSE 'running' END,
+    started_at = coalesce(started_at, now()),
+    finished_at = CASE WHEN done + :n >= total THEN now() END
+WHERE id = :job
+"""
+
+
+def process_chunk(database: Database, render: Render, size: int = CHUNK_SIZE) -> int:
+    """Claim up to ``size`` pending rows of the oldest open job, geocode them and store the
+    results and the progress in one transaction. Returns the number of rows done (0: no
+    work). A database error while geocoding redoes the chunk a row at a time, each in a
+    savepoint, so one bad row is recorded as failed instead of blocking the job."""
+    try:
+        with database.transaction() as conn:
+            return _chunk(conn, render, size, careful=False)
+    except SQLAlchemyError:
+        log.warning("a chunk failed; redoing it a row at a time", exc_info=True)
+        with database.transaction() as conn:
+            return _chunk(conn, render, size, careful=True)
+
+
+def _chunk(conn: Connection, render: Render, size: int, *, careful: bool) -> int:
+    for job_id, options in conn.execute(text(_OPEN_JOBS_SQL)).all():
+        at = _job_date(conn, job_id, options)
+        if at is None:
+            continue
+        claimed = conn.execute(text(_CLAIM_SQL), {"job": job_id, "n": size}).all()
+        if claimed:
+            inputs = [r.input for r in claimed]
+            results = (
+                [_careful(conn, i, at, render) for i in inputs]
+                if careful
+                else geocode_rows(conn, inputs, at, render)
+            )
+            _store(conn, job_id, [r.row_no for r in claimed], results)
+            return len(claimed)
+    return 0
+
+
+def _job_date(conn: Connection, job_id: uuid.UUID, options: Mapping[str, Any]) -> date | None:
+    """The date the job's rows are read at; a job whose options cannot be read (written by
+    an incompatible version) is marked failed, with the reason, and None is returned."""
+    try:
+        at = BatchOptions.from_json(options).at
+        if at is None:
+            raise ValueError("no date")
+    except (KeyError, TypeError, ValueError, InvalidInput) as exc:
+        conn.execute(
+            text(
+                "UPDATE geocode_job SET status = 'failed', finished_at = now(), error = :e"
+                " WHERE id = :id"
+            ),
+            {"id": job_id, "e": f"unreadable options: {exc}"},
+        )
+        return None
+    return at
+
+
+def _careful(
+    conn: Connection, input_: Mapping[str, str], at: date, render: Render
+) -> dict[str, Any]:
+    try:
+        with conn.begin_nested():
+            return geocode_rows(conn, [input_], at, render)[0]
+    except SQLAlchemyError as exc:
+        log.warning("row %r failed: %s", _query(input_), exc)
+        return {"error": f"geocoding failed: {type(exc).__name__}"}
+
+
+def _store(
+    conn: Connection, job_id: uuid.UUID, row_nos: list[int], results: list[dict[str, Any]]
+) -> None:
+    errors = [r.get("error") for r in results]
+    conn.execute(
+        text(_STORE_SQL),
+        {
+            "job": job_id,
+            "row_nos": row_nos,
+            "results": [json.dumps(r, ensure_ascii=False) for r in results],
+            "errors": errors,
+        },
+    )
+    failed = sum(1 for e in errors if e is not None)
+    conn.execute(text(_PROGRESS_SQL), {"job": job_id, "n": len(row_nos), "failed": failed})
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A row of a job with its answer (``result`` None while pending)."""
+
+    row_no: int
+    row_id: str
+    input: dict[str, str]
+    result: dict[str, Any] | None
+    error: str | None
+
+
+def result_page(
+    conn: Connection, job_id: uuid.UUID, after_row_no: int = 0, limit: int = 2000
+) -> list[ResultRow]:
+    """Up to ``limit`` rows after ``after_row_no``, in row order (keyset paging)."""
+    rows = conn.execute(
+        text(
+            "SELECT row_no, row_id, input, result, error FROM geocode_job_row"
+            " WHERE job_id = :job AND row_no > :after ORDER BY row_no LIMIT :n"
+        ),
+        {"job": job_id, "after": after_row_no, "n": limit},
+    ).all()
+    return [ResultRow(*r) for r in rows]
+
+
+def finished(job: Job) -> None:
+    """Raise :class:`Conflict` unless the job is done (results are whole only then)."""
+    if job.status not in ("done", "failed"):
+        raise Conflict(f"batch job {job.id} is {job.status}: {job.done} of {job.total} rows done")
+
+
+CSV_COLUMNS = (
+    "row_no",
+    "row_id",
+    "query",
+    "status",
+    "level",
+    "code",
+    "lon",
+    "lat",
+    "confidence",
+    "category",
+    "address",
+    "commune_code",
+    "commune_name",
+    "province_code",
+    "province_name",
+    "ambiguous",
+    "explain",
+    "error",
+)
+
+
+def _status(result: dict[str, Any] | None) -> str:
+    if result is None:
+        return "pending"
+    if result.get("error"):
+        return "error"
+    return "ok" if result.get("best") else "no-match"
+
+
+def csv_record(row_no: int, row_id: str, query: str, result: dict[str, Any] | None) -> list[str]:
+    """One output CSV line (:data:`CSV_COLUMNS`); ``explain`` joined with " | ".
+
+    >>> csv_record(3, "A3", "x", {"error": "empty address"})[:4]
+    ['3', 'A3', 'x', 'error']
+    """
+    result = result or {}
+    best = result.get("best") or {}
+    commune, province = best.get("commune") or {}, best.get("province") or {}
+    values = [
+        row_no,
+        row_id,
+        query,
+        _status(result or None),
+        best.get("level"),
+        best.get("code"),
+        best.get("lon"),
+        best.get("lat"),
+        best.get("confidence"),
+        best.get("category"),
+        best.get("address"),
+        commune.get("code"),
+        commune.get("name"),
+        province.get("code"),
+        province.get("name"),
+        None if "ambiguous" not in result else str(result["ambiguous"]).lower(),
+        " | ".join(best.get("explain") or []),
+        result.get("error"),
+    ]
+    return ["" if v is None else str(v) for v in values]
+
+
+def json_record(
+    row_no: int, row_id: str, input_: Mapping[str, str], result: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One output JSON line: the row, its input, ``status``, ``best``, ``ambiguous``,
+    ``error``."""
+    result = result or {}
+    return {
+        "row_no": row_no,
+        "row_id": row_id,
+        "input": dict(input_),
+        "status": _status(result or None),
+        "best": result.get("best"),
+        "ambiguous": result.get("ambiguous"),
+        "error": result.get("error"),
+    }
+
+
+def rows_out(rows: Iterable[ResultRow], fmt: str) -> Iterator[list[str] | dict[str, Any]]:
+    """The output records of ``rows`` in ``fmt`` ("csv" or "jsonl")."""
+    for r in rows:
+        if fmt == "csv":
+            yield csv_record(r.row_no, r.row_id, _query(r.input) if r.input else "", r.result)
+        else:
+            yield json_record(r.row_no, r.row_id, r.input, r.result)
+
+
+class WorkerPool:
+    """Background threads that process open jobs until stopped. Each thread claims a chunk,
+    processes it, and claims again; when there is no work it sleeps ``idle_s`` (or until
+    :meth:`wake`). Jobs left running by a previous process are simply claimed again."""
+
+    def __init__(
+        self,
+        database: Database,
+        render: Render,
+        *,
+        workers: int = 2,
+        chunk_size: int = CHUNK_SIZE,
+        idle_s: float = 1.0,
+    ) -> None:
+        self.database, self.render = database, render
+        self.chunk_size, self.idle_s = chunk_size, idle_s
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"geocode-batch-{i}", daemon=True)
+            for i in range(workers)
+        ]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def wake(self) -> None:
+        """New work: idle threads look at once."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every thread to stop after its current chunk, and wait for them."""
+        self._stop.set()
+        self._wake.set()
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                n = process_chunk(self.database, self.render, self.chunk_size)
+            except Exception:  # the database went away, say: wait and try again
+                log.exception("batch worker: chunk failed")
+                n = 0
+            if n == 0 and not self._stop.is_set():
+                self._wake.wait(self.idle_s)
+                self._wake.clear()
