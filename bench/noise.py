@@ -319,9 +319,13 @@ class OldNames:
         pool = renamed or whole or olds
         return rng.choice(pool) if pool else None
 
-    def names(self, new_code: str) -> list[str]:
-        """Folded bare former names of ``new_code``."""
-        return sorted({_bare(o.old_name) for o in self._by_new.get(new_code, [])})
+    def names(self, new_code: str) -> dict[str, bool]:
+        """Folded bare former names of ``new_code``, each with whether a unit of that
+        name went into it whole."""
+        out: dict[str, bool] = {}
+        for o in self._by_new.get(new_code, []):
+            out[_bare(o.old_name)] = out.get(_bare(o.old_name), False) or o.whole
+        return out
 
 
 def _bare(name: str) -> str:
