@@ -90,9 +90,11 @@ def units_named(
     if cached is not None:
         found = cached.units_named(key, levels, at, REFORM_DATE)
         if not found and fuzzy and len(key) >= 4:
-            found = cached.remember(
-                ("fuzzy", key, tuple(levels), at),
-                lambda: [dict(r._mapping) for r in conn.execute(text(_FUZZY_SQL), params)],
+            similar = cached.fuzzy_units(key, levels, at, REFORM_DATE)
+            found = (
+                similar
+                if similar is not None
+                else [dict(r._mapping) for r in conn.execute(text(_FUZZY_SQL), params)]
             )
         return [Unit(**r) for r in found]
     rows = conn.execute(text(_KEY_SQL), params).all()
@@ -359,12 +361,11 @@ def _district_seat(conn: Connection, districts: set[str], at: date, match: Admin
     commune that took its thị trấn (a huyện's seat), else the one named after the
     district, else every commune it became (ambiguous)."""
     cached = cache.current()
-    if cached is not None:
-        rows = cached.remember(
-            ("district-seat", frozenset(districts)), lambda: _district_seat_rows(conn, districts)
-        )
-    else:
-        rows = _district_seat_rows(conn, districts)
+    rows = (
+        cached.district_seat(districts, REFORM_DATE)
+        if cached is not None
+        else _district_seat_rows(conn, districts)
+    )
     towns = [r for r in rows if r.town]
     named = [
         r for r in rows if strip_unit_type(fold(r.name))[1] == strip_unit_type(fold(r.district))[1]

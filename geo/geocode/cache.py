@@ -16,6 +16,9 @@ dict assignments; loading happens under a lock.
 
 from __future__ import annotations
 
+import math
+import re
+import struct
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
@@ -26,10 +29,12 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, text
 
-__all__ = ["AdminCache", "SuccessorRow", "UnitRow", "current", "scope"]
+__all__ = ["AdminCache", "SeatRow", "SuccessorRow", "UnitRow", "current", "scope", "trigrams"]
 
 DATASET = "admin-units"
 MAX_CACHES = 4  # databases (tests copy templates) or imports held at once
+FUZZY_MIN = 0.55  # admin._FUZZY_SQL: similarity(k.key, :key) >= 0.55
+_WORD = re.compile(r"[a-z0-9]+")
 T = TypeVar("T")
 
 
@@ -45,6 +50,7 @@ class UnitRow(NamedTuple):
     lower: date | None
     upper: date | None
     empty: bool
+    unit_type: str
 
     def in_force(self, at: date) -> bool:
         """``valid @> at``: the half-open range contains the day."""
@@ -57,6 +63,84 @@ class UnitRow(NamedTuple):
     def old(self, reform: date) -> bool:
         """``upper(valid) IS NOT NULL AND upper(valid) <= reform``."""
         return self.upper is not None and self.upper <= reform
+
+
+class SeatRow(NamedTuple):
+    """A row of ``admin._district_seat``'s SQL: a 2025 commune an old district's commune
+    went into whole, the district's name, and whether that old commune was a thị trấn."""
+
+    id: int
+    code: str
+    level: str
+    name: str
+    parent_code: str | None
+    district: str
+    town: bool
+
+
+def trigrams(text: str) -> frozenset[str]:
+    """pg_trgm's trigrams of a folded (lower-case ASCII) key: each word padded with two
+    spaces before and one after.
+
+    >>> sorted(trigrams("xuan hoaa"))
+    ['  h', '  x', ' ho', ' xu', 'aa ', 'an ', 'hoa', 'oaa', 'uan', 'xua']
+    """
+    out: set[str] = set()
+    for word in _WORD.findall(text):
+        padded = f"  {word} "
+        out.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(out)
+
+
+def _float4(value: float) -> float:
+    """``value`` rounded to single precision, as pg_trgm's ``similarity`` returns it."""
+    rounded: float = struct.unpack("f", struct.pack("f", value))[0]
+    return rounded
+
+
+class _TrigramIndex:
+    """Keys found by pg_trgm similarity, with prefix filtering (Bayardo et al., "Scaling
+    up all pairs similarity search", 2007): trigrams are ranked rarest first, and each key
+    is indexed under only its first |B| - floor(m|B|) + 1 trigrams. Two sets with Jaccard
+    similarity >= m share a trigram within those prefixes, so probing the query's own prefix
+    finds every match; each candidate is then checked exactly."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self.grams = [trigrams(k) for k in keys]
+        frequency: dict[str, int] = {}
+        for grams in self.grams:
+            for g in grams:
+                frequency[g] = frequency.get(g, 0) + 1
+        self.rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
+        self.postings: dict[str, list[int]] = {}
+        for i, grams in enumerate(self.grams):
+            for g in self._prefix(grams):
+                self.postings.setdefault(g, []).append(i)
+
+    def _prefix(self, grams: frozenset[str]) -> list[str]:
+        ordered = sorted(grams, key=lambda g: self.rank.get(g, -1))  # unseen: rarest of all
+        return ordered[: len(ordered) - math.floor(FUZZY_MIN * len(ordered)) + 1]
+
+    def similar(self, key: str) -> Iterator[tuple[str, float]]:
+        """(key, similarity) for every key with similarity >= :data:`FUZZY_MIN` to ``key``,
+        in index order; the similarity is single precision, as pg_trgm's."""
+        wanted = trigrams(key)
+        if not wanted:
+            return
+        candidates = set().union(*(self.postings.get(g, ()) for g in self._prefix(wanted)))
+        # |B| outside [m|A|, |A|/m] cannot reach similarity m (with a margin for rounding)
+        low, high = FUZZY_MIN * len(wanted) - 1e-6, len(wanted) / FUZZY_MIN + 1e-6
+        for i in sorted(candidates):
+            grams = self.grams[i]
+            if not low <= len(grams) <= high:
+                continue
+            shared = len(wanted & grams)
+            ratio = shared / (len(wanted) + len(grams) - shared)
+            if abs(ratio - FUZZY_MIN) < 1e-6:  # only here can single precision decide
+                ratio = _float4(ratio)
+            if ratio >= FUZZY_MIN:
+                yield self.keys[i], _float4(ratio)
 
 
 class SuccessorRow(NamedTuple):
@@ -80,6 +164,7 @@ class AdminCache:
     successors_of: dict[int, list[tuple[int, bool]]]  # old unit id → (new unit id, whole)
     provinces: dict[str, list[UnitRow]]  # code → its province versions
     predecessors_of: dict[str, set[str]]  # 2025 province code → codes of old provinces
+    points: dict[int, tuple[float, float]]  # unit id → point on its surface (lon, lat)
     memo: dict[Hashable, Any]
 
     @classmethod
@@ -90,7 +175,7 @@ class AdminCache:
             for r in conn.execute(
                 text(
                     "SELECT id, code, level, name, parent_code, lower(valid), upper(valid),"
-                    " isempty(valid) FROM admin_unit"
+                    " isempty(valid), unit_type FROM admin_unit"
                 )
             )
         }
@@ -112,7 +197,16 @@ class AdminCache:
         for u in sorted(units.values()):
             if u.level == "province":
                 provinces.setdefault(u.code, []).append(u)
-        return cls(units, keys, successors_of, provinces, predecessors_of, {})
+        points = {
+            unit_id: (float(lon), float(lat))
+            for unit_id, lon, lat in conn.execute(
+                text(
+                    "SELECT id, ST_X(p), ST_Y(p) FROM (SELECT id, ST_PointOnSurface(boundary) AS p"
+                    " FROM admin_unit WHERE boundary IS NOT NULL) s"
+                )
+            )
+        }
+        return cls(units, keys, successors_of, provinces, predecessors_of, points, {})
 
     def units_named(
         self, key: str, levels: Iterable[str], at: date, reform: date
@@ -126,6 +220,90 @@ class AdminCache:
             if u.level in wanted and (u.upper is None or u.upper <= reform or u.in_force(at)):
                 via_alias[unit_id] = via_alias.get(unit_id, True) and alias
         return [self._unit_dict(self.units[i], reform, via_alias[i]) for i in sorted(via_alias)]
+
+    def fuzzy_units(
+        self, key: str, levels: Iterable[str], at: date, reform: date
+    ) -> list[dict[str, Any]] | None:
+        """The rows of ``admin._FUZZY_SQL`` (keys with pg_trgm similarity >= 0.55, per unit
+        the most similar), or None when ``key`` is not plain ASCII (the SQL must decide)."""
+        index = self._trigram_index()
+        if index is None or not key.isascii():
+            return None
+        return self.remember(
+            ("fuzzy", key, frozenset(levels), at, reform),
+            lambda: self._fuzzy_units(index, key, set(levels), at, reform),
+        )
+
+    def _fuzzy_units(
+        self, index: _TrigramIndex, key: str, wanted: set[str], at: date, reform: date
+    ) -> list[dict[str, Any]]:
+        best: dict[int, tuple[float, bool]] = {}
+        for other, similarity in index.similar(key):
+            for unit_id, alias in self.keys[other]:
+                u = self.units[unit_id]
+                if u.level not in wanted or not (
+                    u.upper is None or u.upper <= reform or u.in_force(at)
+                ):
+                    continue
+                if unit_id not in best or similarity > best[unit_id][0]:
+                    best[unit_id] = (similarity, alias)
+        return [
+            self._unit_dict(self.units[i], reform, best[i][1]) | {"fuzzy": True}
+            for i in sorted(best)
+        ]
+
+    def _trigram_index(self) -> _TrigramIndex | None:
+        """The keys' trigram index, built on first use; None when a key is not plain ASCII
+        (then only the SQL computes its trigrams right)."""
+        if "trigram-index" not in self.memo:
+            with _lock:
+                if "trigram-index" not in self.memo:
+                    ascii_only = all(k.isascii() for k in self.keys)
+                    index = _TrigramIndex(list(self.keys)) if ascii_only else None
+                    self.memo["trigram-index"] = index
+        found: _TrigramIndex | None = self.memo["trigram-index"]
+        return found
+
+    def district_seat(self, codes: Iterable[str], reform: date) -> list[SeatRow]:
+        """The rows of ``admin._district_seat``'s SQL: the 2025 communes that old communes of
+        the old districts ``codes`` went into whole, ordered by commune id."""
+        rows: set[SeatRow] = set()
+        for d in (self._old_districts(reform).get(c) for c in set(codes)):
+            if d is None:
+                continue
+            for o in self._old_communes_of(d.code, reform):
+                for new_id, whole in self.successors_of.get(o.id, ()):
+                    n = self.units[new_id]
+                    if whole:
+                        town = o.unit_type == "Thị trấn"
+                        rows.add(
+                            SeatRow(n.id, n.code, n.level, n.name, n.parent_code, d.name, town)
+                        )
+        return sorted(rows)
+
+    def _old_districts(self, reform: date) -> dict[str, UnitRow]:
+        """Code → the district version whose last day is the eve of ``reform``."""
+        key = ("old-districts", reform)
+        found: dict[str, UnitRow] | None = self.memo.get(key)
+        if found is None:
+            found = {
+                u.code: u
+                for u in self.units.values()
+                if u.level == "district" and u.upper == reform
+            }
+            self.memo[key] = found
+        return found
+
+    def _old_communes_of(self, district_code: str, reform: date) -> list[UnitRow]:
+        key = ("old-communes", reform)
+        by_parent: dict[str, list[UnitRow]] | None = self.memo.get(key)
+        if by_parent is None:
+            by_parent = {}
+            for u in self.units.values():
+                if u.level == "commune" and u.upper == reform and u.parent_code:
+                    by_parent.setdefault(u.parent_code, []).append(u)
+            self.memo[key] = by_parent
+        return by_parent.get(district_code, [])
 
     @staticmethod
     def _unit_dict(u: UnitRow, reform: date, via_alias: bool) -> dict[str, Any]:

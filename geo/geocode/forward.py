@@ -217,8 +217,8 @@ def _place_candidate(
 
 def _unit_point(conn: Connection, unit_id: int) -> tuple[float, float]:
     cached = cache.current()
-    if cached is not None:
-        return cached.remember(("point", unit_id), lambda: _unit_point_sql(conn, unit_id))
+    if cached is not None and unit_id in cached.points:
+        return cached.points[unit_id]
     return _unit_point_sql(conn, unit_id)
 
 
