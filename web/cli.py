@@ -263,3 +263,61 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+@app.command("geocode")
+def geocode_file(
+    file: Annotated[Path, typer.Argument(help="CSV with a header, or JSON lines", exists=True)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.csv or OUT.jsonl")],
+    column: Annotated[str | None, typer.Option(help="The column holding the address")] = None,
+    id_column: Annotated[str | None, typer.Option(help="The row id column")] = None,
+    house_number: Annotated[str | None, typer.Option(help="Structured: column")] = None,
+    street: Annotated[str | None, typer.Option(help="Structured: column")] = None,
+    commune: Annotated[str | None, typer.Option(help="Structured: column")] = None,
+    district: Annotated[str | None, typer.Option(help="Structured: column (pre-2025)")] = None,
+    province: Annotated[str | None, typer.Option(help="Structured: column")] = None,
+    input_format: Annotated[
+        str | None, typer.Option("--format", help="csv | jsonl (default: by the suffix)")
+    ] = None,
+    at: Annotated[str | None, typer.Option(help="Date the addresses are read at")] = None,
+    processes: Annotated[int, typer.Option(help="Parallel processes (0: one per CPU)")] = 0,
+) -> None:
+    """Geocode FILE (up to 100,000 rows) into OUTPUT, as POST /geocode/batch does."""
+    from datetime import date
+
+    from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from geo.geocode.batch_input import PARTS, BatchInputError, BatchOptions
+    from web.batch_file import geocode_file as run
+    from web.batch_file import output_format
+
+    parts = (house_number, street, commune, district, province)
+    try:
+        options = BatchOptions(
+            format=input_format or output_format(file),
+            column=column,
+            structured={p: c for p, c in zip(PARTS, parts, strict=True) if c},
+            id_column=id_column,
+            at=date.fromisoformat(at) if at else None,
+        )
+        with Progress(
+            *Progress.get_default_columns()[:-1],
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("geocoding", total=None)
+            report = run(
+                _settings(),
+                file,
+                options,
+                output,
+                processes=processes,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except (BatchInputError, ValueError) as exc:
+        raise _fail(getattr(exc, "detail", str(exc))) from exc
+    console.print(
+        f"{report.rows} rows → {output}: {report.ok} found, {report.no_match} not found,"
+        f" {report.errors} bad rows"
+    )

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -375,3 +376,29 @@ def test_the_app_runs_workers_for_its_lifetime(fresh_database_url: str) -> None:
             == 0
         )
     database.dispose()
+
+
+def test_the_command_line_gives_the_same_answers(
+    client: TestClient, test_database_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from web.cli import app
+
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_bytes(_csv([["ref", "address"], *[[f"R{i}", a] for i, a in enumerate(ADDRESSES)]]))
+    source.write_bytes(source.read_bytes() + b"R-bad,\n")
+    args = ["geocode", str(source), "--column", "address", "--id-column", "ref", "-o", str(target)]
+    result = CliRunner().invoke(
+        app, [*args, "--processes", "2"], env={"DIACHI_DATABASE_URL": test_database_url}
+    )
+    assert result.exit_code == 0, result.output
+    lines = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert tuple(lines[0]) == batch.CSV_COLUMNS
+    for i, (address, line) in enumerate(zip(ADDRESSES, lines[1:], strict=False)):
+        single = client.get("/geocode", params={"q": address}).json()
+        best = single["candidates"][0] if single["candidates"] else None
+        stored = {"best": best, "ambiguous": single["ambiguous"]}
+        assert line == batch.csv_record(i + 1, f"R{i}", address, stored), address
+    assert lines[-1][:4] == [str(len(ADDRESSES) + 1), "R-bad", "", "error"]
+    assert lines[-1][-1] == "empty address"
