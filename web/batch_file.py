@@ -2,7 +2,7 @@
 
 Rows are read as ``POST /geocode/batch`` reads them (:func:`geo.geocode.batch_input.read_rows`),
 geocoded in chunks by a pool of processes (each with its own connection, admin cache and
-answer memo; the GIL does not limit them), and written in input order as the job results
+lookup memo; the GIL does not limit them), and written in input order as the job results
 are (:func:`geo.geocode.batch.csv_record` / :func:`~geo.geocode.batch.json_record`), so the
 answers are those of ``/geocode/batch`` and of ``/geocode``.
 """
@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Engine
-
 from geo.geocode import batch
 from geo.geocode.batch_input import BatchOptions, InputRow, read_rows
 from registry.admin_units import today
 from registry.config import Settings
-from registry.database import make_engine
+from registry.database import Database, make_engine
 from web.schemas_geocode_batch import render
 
 CHUNK_SIZE = 500
@@ -112,18 +110,17 @@ def _results(
         pool.shutdown()
 
 
-_engine: Engine | None = None
-_memo = batch.AnswerMemo()
+_database: Database | None = None
 
 
 def _start(settings: Settings) -> None:
     """In each process: its own engine (connections are not shared across processes)."""
-    global _engine
-    _engine = make_engine(settings)
+    global _database
+    _database = Database(make_engine(settings))
 
 
 def _geocode_chunk(work: tuple[list[dict[str, str]], Any]) -> list[dict[str, Any]]:
     inputs, at = work
-    assert _engine is not None
-    with _engine.begin() as conn:
-        return batch.geocode_rows(conn, inputs, at, render, _memo)
+    assert _database is not None
+    with _database.read() as conn:
+        return batch.geocode_rows(conn, inputs, at, render)

@@ -37,7 +37,6 @@ from registry.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
     "CSV_COLUMNS",
-    "AnswerMemo",
     "BatchSettings",
     "Job",
     "Render",
@@ -167,63 +166,23 @@ def _query(input_: Mapping[str, str]) -> str:
     return input_["q"] if "q" in input_ else compose(input_)
 
 
-class AnswerMemo:
-    """Answers already computed, kept while the data the geocoder reads is unchanged.
-
-    Every write to places and the base map is a sealed change transaction (its ``seq`` is
-    taken at commit, in commit order) and every admin import records its digest, so the pair
-    (newest ``seq``, admin digest) names the state of everything the geocoder reads: the
-    same text at the same date in the same state has the same answer. Shared by the threads
-    of a process (dict operations are atomic); cleared when the state moves on."""
-
-    def __init__(self, max_size: int = 200_000) -> None:
-        self.max_size = max_size
-        self.state: tuple[Any, ...] | None = None
-        self.answers: dict[tuple[date, str], dict[str, Any]] = {}
-
-    def at_state(self, conn: Connection) -> dict[tuple[date, str], dict[str, Any]]:
-        """The answers valid in ``conn``'s current view of the data (one query)."""
-        state = tuple(conn.execute(text(_STATE_SQL)).one())
-        if state != self.state or len(self.answers) > self.max_size:
-            self.answers = {}
-            self.state = state
-        return self.answers
-
-    def confirm(self, conn: Connection, answers: dict[tuple[date, str], dict[str, Any]]) -> None:
-        """After computing into ``answers``: if the data changed meanwhile (a commit landed
-        between the statements), forget them, since they may mix two states."""
-        if tuple(conn.execute(text(_STATE_SQL)).one()) != self.state and answers is self.answers:
-            self.answers = {}
-
-
-_STATE_SQL = """
-SELECT (SELECT max(seq) FROM change_transaction),
-       (SELECT digest || imported_at::text FROM dataset_import WHERE dataset = 'admin-units')
-"""
-
-
 def geocode_rows(
-    conn: Connection,
-    inputs: Iterable[Mapping[str, str]],
-    at: date,
-    render: Render,
-    memo: AnswerMemo | None = None,
+    conn: Connection, inputs: Iterable[Mapping[str, str]], at: date, render: Render
 ) -> list[dict[str, Any]]:
-    """The stored result of each input row (``q`` or parts), in order. Identical texts are
-    geocoded once (per call, or while ``memo``'s state holds). A row whose geocoding raises
-    a non-database error gets ``{"error": …}``; a database error propagates (the transaction
+    """The stored result of each input row (``q`` or parts), in order; identical texts are
+    geocoded once. On a connection that has written nothing in its transaction (a read
+    transaction, as the workers use), lookups are memoised for as long as the data is
+    unchanged (:func:`geo.geocode.cache.remember`). A row whose geocoding raises a
+    non-database error gets ``{"error": …}``; a database error propagates (the transaction
     is no longer usable)."""
-    answers = memo.at_state(conn) if memo is not None else {}
+    answers: dict[str, dict[str, Any]] = {}
     out = []
     with cache.scope(conn):
         for input_ in inputs:
-            key = (at, _query(input_))
-            answer = answers.get(key)
-            if answer is None:
-                answer = answers[key] = _answer(conn, key[1], at, render)
-            out.append(answer)
-    if memo is not None:
-        memo.confirm(conn, answers)
+            query = _query(input_)
+            if query not in answers:
+                answers[query] = _answer(conn, query, at, render)
+            out.append(answers[query])
     return out
 
 
@@ -266,40 +225,36 @@ WHERE id = :job
 """
 
 
-def process_chunk(
-    database: Database, render: Render, size: int = CHUNK_SIZE, memo: AnswerMemo | None = None
-) -> int:
+def process_chunk(database: Database, render: Render, size: int = CHUNK_SIZE) -> int:
     """Claim up to ``size`` pending rows of the oldest open job, geocode them and store the
-    results and the progress in one transaction. Returns the number of rows done (0: no
-    work). A database error while geocoding redoes the chunk a row at a time, each in a
-    savepoint, so one bad row is recorded as failed instead of blocking the job."""
+    results and the progress in the claiming transaction. Returns the number of rows done
+    (0: no work). The geocoding reads run in a read transaction of their own (so lookups can
+    be memoised across chunks; see :func:`geocode_rows`); a database error there redoes the
+    chunk a row at a time, each in its own read transaction, so one bad row is recorded as
+    failed instead of blocking the job. Whatever fails, the claim rolls back: the chunk is
+    pending again."""
+    with database.transaction() as conn:
+        for job_id, options in conn.execute(text(_OPEN_JOBS_SQL)).all():
+            at = _job_date(conn, job_id, options)
+            if at is None:
+                continue
+            claimed = conn.execute(text(_CLAIM_SQL), {"job": job_id, "n": size}).all()
+            if claimed:
+                results = _geocode_claimed(database, [r.input for r in claimed], at, render)
+                _store(conn, job_id, [r.row_no for r in claimed], results)
+                return len(claimed)
+    return 0
+
+
+def _geocode_claimed(
+    database: Database, inputs: list[dict[str, str]], at: date, render: Render
+) -> list[dict[str, Any]]:
     try:
-        with database.transaction() as conn:
-            return _chunk(conn, render, size, careful=False, memo=memo)
+        with database.read() as conn:
+            return geocode_rows(conn, inputs, at, render)
     except SQLAlchemyError:
         log.warning("a chunk failed; redoing it a row at a time", exc_info=True)
-        with database.transaction() as conn:
-            return _chunk(conn, render, size, careful=True)
-
-
-def _chunk(
-    conn: Connection, render: Render, size: int, *, careful: bool, memo: AnswerMemo | None = None
-) -> int:
-    for job_id, options in conn.execute(text(_OPEN_JOBS_SQL)).all():
-        at = _job_date(conn, job_id, options)
-        if at is None:
-            continue
-        claimed = conn.execute(text(_CLAIM_SQL), {"job": job_id, "n": size}).all()
-        if claimed:
-            inputs = [r.input for r in claimed]
-            results = (
-                [_careful(conn, i, at, render) for i in inputs]
-                if careful
-                else geocode_rows(conn, inputs, at, render, memo)
-            )
-            _store(conn, job_id, [r.row_no for r in claimed], results)
-            return len(claimed)
-    return 0
+        return [_careful(database, i, at, render) for i in inputs]
 
 
 def _job_date(conn: Connection, job_id: uuid.UUID, options: Mapping[str, Any]) -> date | None:
@@ -322,10 +277,10 @@ def _job_date(conn: Connection, job_id: uuid.UUID, options: Mapping[str, Any]) -
 
 
 def _careful(
-    conn: Connection, input_: Mapping[str, str], at: date, render: Render
+    database: Database, input_: Mapping[str, str], at: date, render: Render
 ) -> dict[str, Any]:
     try:
-        with conn.begin_nested():
+        with database.read() as conn:
             return geocode_rows(conn, [input_], at, render)[0]
     except SQLAlchemyError as exc:
         log.warning("row %r failed: %s", _query(input_), exc)
@@ -484,7 +439,6 @@ class WorkerPool:
     ) -> None:
         self.database, self.render = database, render
         self.chunk_size, self.idle_s = chunk_size, idle_s
-        self.memo = AnswerMemo()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads = [
@@ -511,7 +465,7 @@ class WorkerPool:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                n = process_chunk(self.database, self.render, self.chunk_size, self.memo)
+                n = process_chunk(self.database, self.render, self.chunk_size)
             except Exception:  # the database went away, say: wait and try again
                 log.exception("batch worker: chunk failed")
                 n = 0

@@ -16,7 +16,6 @@ dict assignments; loading happens under a lock.
 
 from __future__ import annotations
 
-import math
 import re
 import struct
 import threading
@@ -27,9 +26,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
+import numpy as np
 from sqlalchemy import Connection, text
 
-__all__ = ["AdminCache", "SeatRow", "SuccessorRow", "UnitRow", "current", "scope", "trigrams"]
+__all__ = [
+    "AdminCache",
+    "SeatRow",
+    "SuccessorRow",
+    "UnitRow",
+    "current",
+    "remember",
+    "scope",
+    "trigrams",
+]
 
 DATASET = "admin-units"
 MAX_CACHES = 4  # databases (tests copy templates) or imports held at once
@@ -99,48 +108,33 @@ def _float4(value: float) -> float:
 
 
 class _TrigramIndex:
-    """Keys found by pg_trgm similarity, with prefix filtering (Bayardo et al., "Scaling
-    up all pairs similarity search", 2007): trigrams are ranked rarest first, and each key
-    is indexed under only its first |B| - floor(m|B|) + 1 trigrams. Two sets with Jaccard
-    similarity >= m share a trigram within those prefixes, so probing the query's own prefix
-    finds every match; each candidate is then checked exactly."""
+    """Keys found by pg_trgm similarity, all at once: every trigram has the array of the
+    keys holding it, so the trigrams a key shares with the query are counted for every key
+    by one ``bincount`` over the query's trigrams' arrays, and the similarity
+    ``shared / (|A| + |B| - shared)`` is computed in single precision, as pg_trgm does."""
 
     def __init__(self, keys: list[str]) -> None:
         self.keys = keys
-        self.grams = [trigrams(k) for k in keys]
-        frequency: dict[str, int] = {}
-        for grams in self.grams:
-            for g in grams:
-                frequency[g] = frequency.get(g, 0) + 1
-        self.rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
-        self.postings: dict[str, list[int]] = {}
-        for i, grams in enumerate(self.grams):
-            for g in self._prefix(grams):
-                self.postings.setdefault(g, []).append(i)
-
-    def _prefix(self, grams: frozenset[str]) -> list[str]:
-        ordered = sorted(grams, key=lambda g: self.rank.get(g, -1))  # unseen: rarest of all
-        return ordered[: len(ordered) - math.floor(FUZZY_MIN * len(ordered)) + 1]
+        grams = [trigrams(k) for k in keys]
+        self.sizes = np.array([len(g) for g in grams], dtype=np.float32)
+        postings: dict[str, list[int]] = {}
+        for i, key_grams in enumerate(grams):
+            for g in key_grams:
+                postings.setdefault(g, []).append(i)
+        self.postings = {g: np.array(ids, dtype=np.int32) for g, ids in postings.items()}
 
     def similar(self, key: str) -> Iterator[tuple[str, float]]:
         """(key, similarity) for every key with similarity >= :data:`FUZZY_MIN` to ``key``,
         in index order; the similarity is single precision, as pg_trgm's."""
         wanted = trigrams(key)
-        if not wanted:
+        arrays = [self.postings[g] for g in wanted if g in self.postings]
+        if not arrays:
             return
-        candidates = set().union(*(self.postings.get(g, ()) for g in self._prefix(wanted)))
-        # |B| outside [m|A|, |A|/m] cannot reach similarity m (with a margin for rounding)
-        low, high = FUZZY_MIN * len(wanted) - 1e-6, len(wanted) / FUZZY_MIN + 1e-6
-        for i in sorted(candidates):
-            grams = self.grams[i]
-            if not low <= len(grams) <= high:
-                continue
-            shared = len(wanted & grams)
-            ratio = shared / (len(wanted) + len(grams) - shared)
-            if abs(ratio - FUZZY_MIN) < 1e-6:  # only here can single precision decide
-                ratio = _float4(ratio)
-            if ratio >= FUZZY_MIN:
-                yield self.keys[i], _float4(ratio)
+        shared = np.bincount(np.concatenate(arrays), minlength=len(self.keys)).astype(np.float32)
+        similarity = shared / (np.float32(len(wanted)) + self.sizes - shared)
+        # float4 >= 0.55 (double): the least float4 at or above 0.55 is float4(0.55) itself
+        for i in np.flatnonzero(similarity >= np.float32(FUZZY_MIN)):
+            yield self.keys[i], float(similarity[i])
 
 
 class SuccessorRow(NamedTuple):
@@ -362,20 +356,28 @@ class AdminCache:
 _caches: dict[tuple[str, str, str], AdminCache] = {}
 _lock = threading.Lock()
 _current: ContextVar[AdminCache | None] = ContextVar("diachi_admin_cache", default=None)
+_data: ContextVar[dict[Hashable, Any] | None] = ContextVar("diachi_data_memo", default=None)
 _active: ContextVar[bool] = ContextVar("diachi_admin_cache_active", default=False)
+_data_memos: dict[tuple[str, int | None, str | None], dict[Hashable, Any]] = {}
+MAX_DATA_ENTRIES = 200_000
+
+_STATE_SQL = """
+SELECT current_database(), i.digest, i.imported_at::text,
+       (SELECT max(seq) FROM change_transaction),
+       pg_current_xact_id_if_assigned() IS NULL AS read_only
+FROM (SELECT 1) one LEFT JOIN dataset_import i ON i.dataset = :d
+"""
 
 
-def _for(conn: Connection) -> AdminCache | None:
-    row = conn.execute(
-        text(
-            "SELECT current_database(), digest, imported_at::text FROM dataset_import"
-            " WHERE dataset = :d"
-        ),
-        {"d": DATASET},
-    ).first()
-    if row is None:
-        return None
-    key = (str(row[0]), str(row[1]), str(row[2]))
+def _for(conn: Connection) -> tuple[AdminCache | None, dict[Hashable, Any] | None]:
+    """The admin cache of ``conn``'s database at its admin import (None without one), and
+    the memo of base-map and place lookups for the state of its data (None when this
+    transaction has written anything: its own writes are not in any shared state)."""
+    db, digest, imported_at, seq, read_only = conn.execute(text(_STATE_SQL), {"d": DATASET}).one()
+    data = _data_memo((str(db), seq, f"{digest}|{imported_at}")) if read_only else None
+    if digest is None:
+        return None, data
+    key = (str(db), str(digest), str(imported_at))
     cache = _caches.get(key)
     if cache is None:
         with _lock:
@@ -385,26 +387,58 @@ def _for(conn: Connection) -> AdminCache | None:
                 while len(_caches) >= MAX_CACHES:
                     del _caches[next(iter(_caches))]
                 _caches[key] = cache
-    return cache
+    return cache, data
+
+
+def _data_memo(state: tuple[str, int | None, str | None]) -> dict[Hashable, Any]:
+    """The lookups memo of a data state: every write to places and the base map is a
+    sealed change transaction whose ``seq`` is taken at commit in commit order, and every
+    admin import changes the digest, so (database, newest seq, admin import) names what the
+    geocoder reads. A new state starts empty; the memo of a past state of the same database
+    is dropped."""
+    memo = _data_memos.get(state)
+    if memo is None or len(memo) > MAX_DATA_ENTRIES:
+        with _lock:
+            for old in [s for s in _data_memos if s[0] == state[0] or len(_data_memos) > 8]:
+                del _data_memos[old]
+            memo = _data_memos[state] = {}
+    return memo
 
 
 @contextmanager
 def scope(conn: Connection) -> Iterator[AdminCache | None]:
     """Within the block, :func:`current` is the cache of ``conn``'s database at its current
-    admin import (None without one). Nested scopes reuse the outer one: a batch opens one
-    per chunk, and each ``geocode`` inside it costs no extra round trip."""
+    admin import (None without one) and :func:`remember` memoises base-map lookups for the
+    current state of the data. One query. Nested scopes reuse the outer one: a batch opens
+    one per chunk, and each ``geocode`` inside it costs no extra round trip."""
     if _active.get():
         yield _current.get()
         return
-    cache_token = _current.set(_for(conn))
-    active_token = _active.set(True)
+    cache, data = _for(conn)
+    tokens = (_current.set(cache), _data.set(data), _active.set(True))
     try:
-        yield _current.get()
+        yield cache
     finally:
-        _active.reset(active_token)
-        _current.reset(cache_token)
+        _active.reset(tokens[2])
+        _data.reset(tokens[1])
+        _current.reset(tokens[0])
 
 
 def current() -> AdminCache | None:
     """The cache of the enclosing :func:`scope`, or None (outside one, or no import)."""
     return _current.get()
+
+
+def remember(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, memoised under ``key`` for as long as the data read is unchanged (see
+    :func:`_data_memo`); computed every time outside a scope or in a transaction that has
+    written. For lookups of places and the base map, whose answers depend only on the data
+    and ``key``."""
+    memo = _data.get()
+    if memo is None:
+        return compute()
+    try:
+        found: T = memo[key]
+    except KeyError:
+        found = memo[key] = compute()
+    return found

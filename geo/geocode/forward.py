@@ -147,9 +147,15 @@ def _best_in_commune(
         place = _place(conn, parsed, cc, at)
         if place is not None:
             return _place_candidate(base, place, parsed)
-    street = conn.execute(
-        text(_STREETS_SQL), {"keys": _keys(parsed.street), "area": cc.commune.id}
-    ).first()
+    keys, area = _keys(parsed.street), cc.commune.id
+    street = (  # no street of the base map in the commune: none can match (one query less)
+        cache.remember(
+            ("street", tuple(keys), area),
+            lambda: conn.execute(text(_STREETS_SQL), {"keys": keys, "area": area}).first(),
+        )
+        if _covered(conn, area)
+        else None
+    )
     if street is None:
         return _street_not_found(conn, base, parsed.street, cc)
     base.level, base.lon, base.lat, base.street = "street", street.lon, street.lat, street.name
@@ -166,14 +172,7 @@ def _street_not_found(
 ) -> Candidate:
     """A named street the base map does not have: suspicious only where the base map
     covers the commune; elsewhere the commune answer stands, unverified below it."""
-    covered = conn.execute(
-        text(
-            "SELECT EXISTS (SELECT 1 FROM street s, admin_unit a WHERE a.id = :id"
-            " AND ST_Intersects(s.geom, a.boundary))"
-        ),
-        {"id": cc.commune.id},
-    ).scalar()
-    if covered:
+    if _covered(conn, cc.commune.id):
         base.explain.append(f"street '{street}' not found in {cc.commune.name}")
         base.confidence = min(base.confidence, 0.6)
         base.category = "C"
@@ -184,14 +183,33 @@ def _street_not_found(
     return base
 
 
+def _covered(conn: Connection, commune_id: int) -> bool:
+    """Whether any street of the base map lies in the commune."""
+    return bool(
+        cache.remember(
+            ("covered", commune_id),
+            lambda: conn.execute(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM street s, admin_unit a WHERE a.id = :id"
+                    " AND ST_Intersects(s.geom, a.boundary))"
+                ),
+                {"id": commune_id},
+            ).scalar(),
+        )
+    )
+
+
 def _place(
     conn: Connection, parsed: ParsedAddress, cc: CommuneCandidate, at: date
 ) -> tuple[int, int | None, str, str, float, float] | None:
     assert parsed.house is not None and parsed.street is not None
-    rows = conn.execute(
-        text(_PLACES_SQL),
-        {"hn": parsed.house.normalized, "communes": [cc.commune.id], "at": at},
-    ).all()
+    hn = parsed.house.normalized
+    rows = cache.remember(
+        ("places", hn, cc.commune.id, at),
+        lambda: conn.execute(
+            text(_PLACES_SQL), {"hn": hn, "communes": [cc.commune.id], "at": at}
+        ).all(),
+    )
     wanted = street_key(parsed.street)
     for r in rows:
         if r.street_name and street_key(r.street_name) == wanted:

@@ -45,7 +45,7 @@ def test_cached_answers_equal_the_sql_answers(
     with cache.scope(conn) as loaded:
         assert loaded is not None  # the test database has an admin import
     cached = {q: _answers(conn, q) for q in ADDRESSES}
-    monkeypatch.setattr(cache, "_for", lambda conn: None)  # no cache: every lookup in SQL
+    monkeypatch.setattr(cache, "_for", lambda conn: (None, None))  # every lookup in SQL
     for query in ADDRESSES:
         assert _answers(conn, query) == cached[query], query
 
