@@ -530,7 +530,7 @@ def succession_table(scores: dict[str, Scores]) -> str:
     """Seat addresses only the succession table can place: a former district named alone,
     or a former commune that was split among several new ones."""
     head = (
-        f"{'as far as succession allows':38s} | {'top answer right':^21s} | "
+        f"{'as far as succession allows':42s} | {'top answer right':^21s} | "
         f"{'diachi: in cands':>16s} | {'diachi: conf>=0.9':>17s}"
     )
     lines = [head, "-" * len(head)]
@@ -544,7 +544,7 @@ def succession_table(scores: dict[str, Scores]) -> str:
             if not d.get(p).n:
                 continue
             lines.append(
-                f"{label + ' ' + kind:38s} | {_pair(scores, p)} | "
+                f"{label + ' ' + kind:42s} | {_pair(scores, p)} | "
                 f"{_cell(d.get(p + '|in_candidates')):>16s} | "
                 f"{_cell(d.get(p + '|confident')):>17s}"
             )
@@ -615,6 +615,17 @@ def code_state() -> dict[str, Any]:
         "commit": git("rev-parse", "HEAD"),
         "modified": git("status", "--porcelain", "--", "geo", "registry", "web").splitlines(),
     }
+
+
+def confident_wrong(
+    queries: list[Query], answers: list[Answer], limit: int
+) -> list[dict[str, Any]]:
+    """diachi's answers at confidence >= 0.9 that are wrong (what costs precision)."""
+    out: list[dict[str, Any]] = []
+    for q, a in zip(queries, answers, strict=True):
+        if (a.confidence or 0.0) >= CONFIDENT and not right(q, a) and len(out) < limit:
+            out.append({"query": q.text, "kind": q.kind, "want": q.commune, "diachi": asdict(a)})
+    return out
 
 
 def main() -> None:
@@ -707,6 +718,7 @@ def main() -> None:
                 "ratio": ratio,
                 "tables": report,
                 "misses": misses(queries, answers, args.misses),
+                "confident_wrong": confident_wrong(queries, answers["diachi"], 300),
             },
             ensure_ascii=False,
             indent=1,

@@ -8,8 +8,9 @@ hashes it with SHA-512, so runs and machines agree). The kinds:
 * ``no_diacritics`` — every diacritic dropped, "Đ" → "D", case kept.
 * ``abbreviated`` — unit and street words shortened as in forms and on envelopes:
   Phường → P./P, Quận → Q./Q, Huyện → H., Thị xã → TX., Thị trấn → TT., Thành phố → TP./TP,
-  Thành phố Hồ Chí Minh → TPHCM/TP.HCM/HCM, Thành phố Hà Nội → HN/TP.HN, Tỉnh dropped,
-  Đường → Đ., Khu phố → KP, Tổ dân phố → TDP, "Số 12" → "12".
+  Thành phố Hồ Chí Minh → TPHCM/TP.HCM/HCM, Thành phố Hà Nội → HN/TP.HN, Tỉnh dropped
+  or T., Đường → Đ., Khu phố → KP, Tổ dân phố → TDP, "Số 12" → "12"; never before "ủy"
+  ("Huyện ủy" is a party committee, not a unit).
 * ``lowercase_nocommas`` — lower case, commas and semicolons removed.
 * ``typo`` — one letter of one word (of four letters or more, not a number) changed to a
   neighbouring key, dropped, or swapped with the next one.
@@ -85,20 +86,29 @@ def strip_diacritics(address: str) -> str:
 
 _CITY_HCM = re.compile(r"\b(?:Thành phố|TP\.?)\s*Hồ Chí Minh\b", re.IGNORECASE)
 _CITY_HN = re.compile(r"\b(?:Thành phố|TP\.?)\s*Hà Nội\b", re.IGNORECASE)
+
+
+def _unit_word(word: str, before_number: bool = False) -> re.Pattern[str]:
+    """``word`` followed by a name (or a number), not by "ủy": "Huyện ủy" (the district's
+    party committee) is not shortened to "H. ủy"."""
+    follow = r"(?=\d)" if before_number else r"(?!(?:ủy|uỷ)\b)"
+    return re.compile(rf"\b{word}\s+{follow}", re.IGNORECASE)
+
+
 _ABBREVIATIONS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(r"\bThành phố\s+", re.IGNORECASE), ("TP. ", "TP ", "Tp.")),
-    (re.compile(r"\bThị xã\s+", re.IGNORECASE), ("TX. ", "Tx.")),
-    (re.compile(r"\bThị trấn\s+", re.IGNORECASE), ("TT. ", "TT ")),
-    (re.compile(r"\bPhường\s+(?=\d)", re.IGNORECASE), ("P.", "P", "F")),
-    (re.compile(r"\bPhường\s+", re.IGNORECASE), ("P. ", "P.")),
-    (re.compile(r"\bQuận\s+(?=\d)", re.IGNORECASE), ("Q.", "Q", "Q")),
-    (re.compile(r"\bQuận\s+", re.IGNORECASE), ("Q. ", "Q.")),
-    (re.compile(r"\bHuyện\s+", re.IGNORECASE), ("H. ",)),
-    (re.compile(r"\bTỉnh\s+", re.IGNORECASE), ("", "T. ")),
-    (re.compile(r"\bĐường\s+", re.IGNORECASE), ("Đ. ", "Đ.")),
-    (re.compile(r"\bKhu phố\s+", re.IGNORECASE), ("KP", "KP.", "KP ")),
-    (re.compile(r"\bTổ dân phố\s+", re.IGNORECASE), ("TDP ", "TDP.")),
-    (re.compile(r"\bSố\s+(?=\d)", re.IGNORECASE), ("", "S. ")),
+    (_unit_word("Thành phố"), ("TP. ", "TP ", "Tp.")),
+    (_unit_word("Thị xã"), ("TX. ", "Tx.")),
+    (_unit_word("Thị trấn"), ("TT. ", "TT ")),
+    (_unit_word("Phường", before_number=True), ("P.", "P", "F")),
+    (_unit_word("Phường"), ("P. ", "P.")),
+    (_unit_word("Quận", before_number=True), ("Q.", "Q", "Q")),
+    (_unit_word("Quận"), ("Q. ", "Q.")),
+    (_unit_word("Huyện"), ("H. ",)),
+    (_unit_word("Tỉnh"), ("", "T. ")),
+    (_unit_word("Đường"), ("Đ. ", "Đ.")),
+    (_unit_word("Khu phố"), ("KP", "KP.", "KP ")),
+    (_unit_word("Tổ dân phố"), ("TDP ", "TDP.")),
+    (_unit_word("Số", before_number=True), ("",)),
 ]
 
 
