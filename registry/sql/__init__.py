@@ -1,0 +1,1 @@
+"""SQL read with ``importlib.resources``: tile layers and the tile cache statements."""
