@@ -35,7 +35,7 @@ import contextlib
 import hashlib
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -59,11 +59,13 @@ __all__ = [
     "Listener",
     "MemoryCache",
     "PoolExecutor",
+    "SeedReport",
     "Served",
     "TileService",
     "TileSettings",
     "conninfo",
     "open_service",
+    "seed",
 ]
 
 CHANNEL = "diachi_tiles"
@@ -591,3 +593,40 @@ async def open_service(
         service.attach(MemoryCache(settings.memory_mb * 1024 * 1024), listener)
         await listener.start()
     return OpenService(service, pool)
+
+
+@dataclass
+class SeedReport:
+    """What a seeding run did: tiles drawn, tiles already fresh in the cache."""
+
+    drawn: int = 0
+    fresh: int = 0
+
+
+async def seed(
+    service: TileService,
+    layers: list[str],
+    tiles: Iterable[Tile],
+    *,
+    at: date | None = None,
+    concurrency: int = 4,
+    progress: Callable[[], None] | None = None,
+) -> SeedReport:
+    """Put every tile of ``tiles`` for each of ``layers`` in the shared cache, ``concurrency``
+    at a time; tiles already fresh there are skipped, so an interrupted run resumes.
+    ``progress`` is called once per tile and layer."""
+    report = SeedReport()
+    work = ((layer, tile) for tile in tiles for layer in layers)
+
+    async def worker() -> None:
+        for layer, tile in work:
+            if await service.warm(layer, tile, at):
+                report.drawn += 1
+            else:
+                report.fresh += 1
+            if progress is not None:
+                progress()
+
+    await service.drain()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return report

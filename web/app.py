@@ -11,9 +11,12 @@ from sqlalchemy.exc import OperationalError
 from registry.config import Settings
 from registry.database import Database, make_engine
 from web import errors
+from web.cors import install as install_cors
 from web.routes import admin_units, changes, code_leases, geocode, health, occupancy, places
 from web.routes.geocode_batch import install as install_geocode_batch
 from web.routes.geocode_batch import router as geocode_batch_router
+from web.routes.ogc import router as ogc_router
+from web.routes.tiles import router as tiles_router
 
 DESCRIPTION = """
 **diachi** — sổ địa chỉ số và GIS cho Việt Nam / digital-address and GIS registry
@@ -55,6 +58,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(geocode.router)
     app.include_router(geocode_batch_router)
     install_geocode_batch(app)
+    app.include_router(tiles_router)
+    app.include_router(ogc_router)
+    install_cors(app)
     return app
 
 

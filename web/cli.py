@@ -321,3 +321,89 @@ def geocode_file(
         f"{report.rows} rows → {output}: {report.ok} found, {report.no_match} not found,"
         f" {report.errors} bad rows"
     )
+
+
+tiles_app = typer.Typer(help="Vector tiles: warm the shared tile cache.")
+app.add_typer(tiles_app, name="tiles")
+
+
+@tiles_app.command("seed")
+def tiles_seed(
+    layer: Annotated[
+        list[str] | None,
+        typer.Option(help="places, buildings, streets, admin or basemap; repeat for several"),
+    ] = None,
+    zoom: Annotated[str, typer.Option(help="A zoom or a range, e.g. 10-16")] = "10-16",
+    bbox: Annotated[
+        str | None,
+        typer.Option(help="minlon,minlat,maxlon,maxlat (EPSG:4326); default all of Vietnam"),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Date of the admin units (admin, basemap), YYYY-MM-DD")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Tiles drawn at once")] = 4,
+) -> None:
+    """Draw tiles into the shared cache (every worker reads it); fresh tiles are skipped, so
+    a second run resumes where an interrupted one stopped."""
+    import asyncio
+    from datetime import date
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from geo.tiles import (
+        LAYERS,
+        VIETNAM_BOUNDS,
+        TileError,
+        count_in_lonlat_bbox,
+        parse_zoom_range,
+        tiles_in_lonlat_bbox,
+    )
+    from registry.tile_cache import TileSettings, open_service, seed
+
+    settings = _settings()
+    layers = layer or ["places"]
+    unknown = [name for name in layers if name not in LAYERS or LAYERS[name].private]
+    if unknown:
+        raise _fail(f"unknown or private layer(s): {', '.join(unknown)}")
+    try:
+        zooms = parse_zoom_range(zoom)
+        box = tuple(float(v) for v in bbox.split(",")) if bbox else VIETNAM_BOUNDS
+        day = date.fromisoformat(at) if at else None
+    except (TileError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    if len(box) != 4:
+        raise _fail("--bbox takes four numbers: minlon,minlat,maxlon,maxlat")
+    area = (box[0], box[1], box[2], box[3])
+    total = count_in_lonlat_bbox(area, zooms) * len(layers)
+
+    async def run() -> None:
+        database = Database(make_engine(settings))
+        opened = await open_service(
+            database,
+            TileSettings(cache=True),
+            statement_timeout_ms=settings.statement_timeout_ms,
+            listen=False,
+        )
+        try:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task(f"tiles {', '.join(layers)} z{zoom}", total=total)
+                report = await seed(
+                    opened.service,
+                    layers,
+                    tiles_in_lonlat_bbox(area, zooms),
+                    at=day,
+                    concurrency=concurrency,
+                    progress=lambda: bar.advance(task),
+                )
+        finally:
+            await opened.close()
+            database.dispose()
+        console.print(f"{report.drawn} tiles drawn, {report.fresh} already fresh in the cache")
+
+    asyncio.run(run())

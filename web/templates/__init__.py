@@ -1,0 +1,1 @@
+"""HTML templates (``string.Template``), read with ``importlib.resources``."""
