@@ -1,0 +1,398 @@
+"""The bulk path writes what the one-at-a-time path would, for a whole batch at once."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+
+from geo.house_number import parse_house_number
+from registry import admin_units, bulk, changes, places
+from registry.bulk import BulkPlace, BulkReport, Rejection, _house_number, load_places
+from registry.codes import Code, make_code, zone_of
+from registry.issuance import ZoneFull
+
+VALID_FROM = date(2026, 1, 1)
+ACTOR = changes.Actor(organisation="Sở Xây dựng (thử)", source="bulk-test")
+SEA = (107.9, 16.9)  # the East Sea off Quảng Trị: in zone 58, in no commune
+HOUSE_NUMBERS = ("12/3A", "số 7 ngõ 12 ngách 5", "45/12/7", "12 bis", "K24/5", None, "203")
+STREETS = ("Nguyễn Trãi", "Lê Lợi", "Đường số 5", None)
+
+
+def _points(conn: Connection) -> list[tuple[float, float]]:
+    """Points in communes all over the country: a point on the surface of every 20th
+    commune, and the first vertex of every 300th (on a shared edge or the coast)."""
+    rows = conn.execute(
+        text(
+            "SELECT ST_X(g) AS lon, ST_Y(g) AS lat FROM ("
+            "  SELECT CASE WHEN n % 300 = 0"
+            "    THEN ST_PointN(ST_ExteriorRing(ST_GeometryN(boundary, 1)), 1)"
+            "    ELSE ST_PointOnSurface(boundary) END AS g"
+            "  FROM (SELECT boundary, row_number() OVER (ORDER BY code) AS n FROM admin_unit"
+            "        WHERE level = 'commune' AND valid @> CAST(:at AS date)) c"
+            "  WHERE n % 20 = 0) p"
+        ),
+        {"at": VALID_FROM},
+    )
+    return [(lon, lat) for lon, lat in rows]
+
+
+def _batch(conn: Connection) -> list[BulkPlace]:
+    """Buildings on those points, a flat and a kiosk in every tenth, and a building at sea
+    with a flat."""
+    batch: list[BulkPlace] = []
+    for i, (lon, lat) in enumerate(_points(conn)):
+        batch.append(
+            BulkPlace(
+                kind="building",
+                lon=lon,
+                lat=lat,
+                source="test",
+                location_method="imagery",
+                house_number=HOUSE_NUMBERS[i % len(HOUSE_NUMBERS)],
+                street_name=STREETS[i % len(STREETS)],
+                hamlet=f"Tổ dân phố {i % 9 + 1}",
+                accuracy_m=2.5,
+            )
+        )
+        if i % 10 == 0:
+            parent = len(batch) - 1
+            for unit_kind, number in (("flat", "P.302"), ("kiosk", "kiot 5")):
+                batch.append(
+                    BulkPlace(
+                        kind="unit",
+                        lon=lon,
+                        lat=lat,
+                        source="test",
+                        location_method="imagery",
+                        house_number=number,
+                        unit_kind=unit_kind,
+                        parent_ref=parent,
+                    )
+                )
+    batch.append(BulkPlace(kind="building", lon=SEA[0], lat=SEA[1], source="test"))
+    batch.append(
+        BulkPlace(
+            kind="unit",
+            lon=SEA[0],
+            lat=SEA[1],
+            source="test",
+            unit_kind="flat",
+            parent_ref=len(batch) - 1,
+        )
+    )
+    return batch
+
+
+def _load(conn: Connection, batch: list[BulkPlace], **overrides: Any) -> BulkReport:
+    options: dict[str, Any] = {
+        "approve": True,
+        "valid_from": VALID_FROM,
+        "reason": "first phase",
+    }
+    return load_places(conn, ACTOR, batch, **(options | overrides))
+
+
+def _current(conn: Connection, place_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The open versions of each of ``place_ids``, by valid time, as column → value."""
+    rows = conn.execute(
+        text(
+            "SELECT place_id, to_jsonb(v) - 'location' || jsonb_build_object("
+            "  'location', ST_AsText(location), 'valid_text', valid::text,"
+            "  'recorded_open', upper_inf(recorded) AND NOT isempty(recorded),"
+            "  'recorded_from_tx', lower(recorded) = (SELECT created_at FROM change_transaction t"
+            "                                         WHERE t.id = v.tx_id)) AS row"
+            " FROM place_version v WHERE place_id = ANY(:ids) AND upper_inf(recorded)"
+            " ORDER BY lower(valid)"
+        ),
+        {"ids": place_ids},
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        found.setdefault(r.place_id, []).append(r.row)
+    return found
+
+
+@pytest.fixture
+def batch(conn: Connection) -> list[BulkPlace]:
+    return _batch(conn)
+
+
+def test_loads_the_batch_in_one_change_transaction(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    report = _load(conn, batch)
+
+    sea = len(batch) - 2
+    assert 190 <= len(batch) <= 230
+    assert report.read == len(batch)
+    assert report.rejected == (
+        Rejection(sea, "outside-commune"),
+        Rejection(sea + 1, "outside-commune"),
+    )
+    assert report.loaded == report.issued == len(batch) - 2
+    assert report.place_ids[sea] is None and report.place_ids[sea + 1] is None
+    loaded = [pid for pid in report.place_ids if pid is not None]
+    assert len(set(loaded)) == report.loaded
+    counts = conn.execute(
+        text(
+            "SELECT count(*) AS versions, count(DISTINCT place_id) AS places,"
+            " count(DISTINCT tx_id) AS transactions, min(tx_id) AS tx"
+            " FROM place_version WHERE place_id = ANY(:ids)"
+        ),
+        {"ids": loaded},
+    ).one()
+    assert (counts.places, counts.transactions) == (report.loaded, 1)
+    assert counts.versions == report.versions == report.loaded + report.admin_splits
+    assert counts.tx == report.tx_id
+    sealed = conn.execute(
+        text("SELECT seq, reason FROM change_transaction WHERE id = :id"), {"id": report.tx_id}
+    ).one()
+    assert sealed.seq == report.seq and sealed.seq is not None
+    assert sealed.reason == "first phase"
+
+
+def test_every_active_place_has_a_unique_code_of_its_zone(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    report = _load(conn, batch)
+
+    rows = conn.execute(
+        text(
+            "SELECT DISTINCT v.place_id, v.code, v.status, ST_X(v.location) AS lon,"
+            " ST_Y(v.location) AS lat, c.zone, c.serial, c.status AS issuance,"
+            " c.place_id AS issued_to, c.tx_id"
+            " FROM place_version v JOIN code_issuance c ON c.code = v.code"
+            " WHERE v.place_id = ANY(:ids)"
+        ),
+        {"ids": [pid for pid in report.place_ids if pid is not None]},
+    ).all()
+    assert len(rows) == report.loaded
+    assert len({r.code for r in rows}) == len(rows)
+    for r in rows:
+        code = Code(r.code)  # raises unless the check digits and zone are valid
+        assert r.status == "active" and r.issuance == "issued"
+        assert r.issued_to == r.place_id and r.tx_id == report.tx_id
+        assert code.zone == r.zone == zone_of(r.lon, r.lat)
+        assert code == make_code(r.zone, r.serial)
+
+
+@pytest.mark.parametrize("by_point_below", [bulk.BY_POINT_BELOW, 0.0], ids=["by-point", "by-part"])
+def test_commune_and_province_are_those_the_point_location_gives(
+    conn: Connection, batch: list[BulkPlace], by_point_below: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "BY_POINT_BELOW", by_point_below)
+    report = _load(conn, batch)
+
+    cut = 0
+    for ref, place_id in enumerate(report.place_ids):
+        if place_id is None:
+            continue
+        rows = conn.execute(
+            text(
+                "SELECT lower(valid) AS valid_from, upper(valid) AS valid_to, commune_unit_id,"
+                " province_unit_id, change FROM place_version"
+                " WHERE place_id = :p AND upper_inf(recorded) ORDER BY lower(valid)"
+            ),
+            {"p": place_id},
+        ).all()
+        assert rows[0].valid_from == VALID_FROM and rows[-1].valid_to is None
+        for before, after in itertools.pairwise(rows):
+            assert before.valid_to == after.valid_from
+        for row in rows:
+            day = max(row.valid_from, admin_units.REFORM_DATE)
+            commune = admin_units.containing(conn, "commune", batch[ref].lon, batch[ref].lat, day)
+            assert commune is not None
+            province = admin_units.parent_chain(conn, commune, day)[-1]
+            assert (row.commune_unit_id, row.province_unit_id) == (
+                commune.version_id,
+                province.version_id,
+            )
+            assert province.level == "province" and row.change == "approve"
+        cut += len(rows) - 1
+    # Đồng Nai's communes and province changed on 2026-04-30 (a city since): its places
+    # have facts until then and from then on.
+    assert cut == report.admin_splits > 0
+    assert report.versions == report.loaded + cut
+
+
+def test_units_point_at_their_buildings(conn: Connection, batch: list[BulkPlace]) -> None:
+    report = _load(conn, batch)
+
+    units = [(ref, row) for ref, row in enumerate(batch) if row.kind == "unit"]
+    loaded_units = [(ref, row) for ref, row in units if report.place_ids[ref] is not None]
+    assert len(loaded_units) == len(units) - 1 >= 30
+    current = _current(conn, [report.place_ids[ref] for ref, _ in loaded_units])  # type: ignore[misc]
+    for ref, row in loaded_units:
+        assert row.parent_ref is not None
+        for version in current[report.place_ids[ref]]:  # type: ignore[index]
+            assert version["parent_place_id"] == report.place_ids[row.parent_ref]
+            assert version["kind"] == "unit" and version["unit_kind"] == row.unit_kind
+
+
+def _facts(row: BulkPlace) -> places.Facts:
+    return places.Facts(
+        kind=row.kind,
+        lon=row.lon,
+        lat=row.lat,
+        location_method=row.location_method,
+        source=row.source,
+        house_number=row.house_number,
+        street_name=row.street_name,
+        hamlet=row.hamlet,
+        unit_kind=row.unit_kind,
+        accuracy_m=row.accuracy_m,
+        physical_state=row.physical_state,
+    )
+
+
+def _samples(conn: Connection, batch: list[BulkPlace], report: BulkReport) -> list[int]:
+    """Buildings with an alley number, a slash number and none; a flat; a building in
+    Đồng Nai, whose facts are cut on 2026-04-30."""
+    refs = [
+        next(i for i, r in enumerate(batch) if r.kind == "building" and r.house_number == n)
+        for n in ("số 7 ngõ 12 ngách 5", "45/12/7", None)
+    ]
+    refs.append(next(i for i, r in enumerate(batch) if r.unit_kind == "flat"))
+    loaded = [pid for pid in report.place_ids if pid is not None]
+    versions = _current(conn, loaded)
+    refs.append(
+        next(
+            i
+            for i, pid in enumerate(report.place_ids)
+            if pid is not None and batch[i].kind == "building" and len(versions[pid]) == 2
+        )
+    )
+    return refs
+
+
+# These differ between any two places, or any two change transactions.
+_OWN = ("id", "place_id", "tx_id", "code", "recorded")
+
+
+def _same_columns(bulk: dict[str, Any], one: dict[str, Any]) -> None:
+    assert {k for k, v in bulk.items() if v is not None} == {
+        k for k, v in one.items() if v is not None
+    }
+    assert {k: v for k, v in bulk.items() if k not in _OWN} == {
+        k: v for k, v in one.items() if k not in _OWN
+    }
+    assert bulk["recorded_open"] and bulk["recorded_from_tx"]
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_rows_look_like_those_of_the_one_at_a_time_path(
+    conn: Connection, batch: list[BulkPlace], approve: bool
+) -> None:
+    report = _load(conn, batch, approve=approve)
+    refs = _samples(conn, batch, report)
+    with changes.recording(conn, ACTOR, "one at a time") as tx:
+        normal: list[int] = []
+        for ref in refs:
+            facts = _facts(batch[ref])
+            if batch[ref].parent_ref is not None:
+                parent = report.place_ids[batch[ref].parent_ref]
+                facts = dataclasses.replace(facts, parent_place_id=parent)
+            version = places.propose(conn, tx, facts, VALID_FROM)
+            if approve:
+                version = places.approve(conn, tx, version.place_id, VALID_FROM)
+            normal.append(version.place_id)
+    bulk_rows = _current(conn, [report.place_ids[ref] for ref in refs])  # type: ignore[misc]
+    normal_rows = _current(conn, normal)
+
+    for ref, normal_id in zip(refs, normal, strict=True):
+        bulk = bulk_rows[report.place_ids[ref]]  # type: ignore[index]
+        one = normal_rows[normal_id]
+        assert len(bulk) == len(one)
+        for bulk_version, one_version in zip(bulk, one, strict=True):
+            _same_columns(bulk_version, one_version)
+        assert [v["change"] for v in bulk] == (
+            ["approve"] * len(bulk)
+            if approve
+            else ["propose"] + ["admin-boundary"] * (len(bulk) - 1)
+        )
+        assert {v["status"] for v in bulk} == {"active" if approve else "proposed"}
+        assert bulk[0]["valid_text"].startswith("[2026-01-01,")
+        assert len({v["code"] for v in bulk}) == 1
+        assert (bulk[0]["code"] is not None) is approve
+    assert [len(bulk_rows[report.place_ids[ref]]) for ref in refs] == [1, 1, 1, 1, 2]  # type: ignore[index]
+
+
+def test_a_proposal_load_issues_no_code(conn: Connection, batch: list[BulkPlace]) -> None:
+    report = _load(conn, batch[:40], approve=False)
+
+    assert report.loaded == 40 and report.issued == 0
+    issued = conn.execute(
+        text("SELECT count(*) FROM code_issuance WHERE tx_id = :tx"), {"tx": report.tx_id}
+    ).scalar_one()
+    assert issued == 0
+
+
+def test_before_the_reform_the_2025_commune_is_recorded(conn: Connection) -> None:
+    # as registry.places._derive does: the commune in force on 2025-07-01 at the earliest
+    hoan_kiem = BulkPlace(kind="building", lon=105.8522, lat=21.0287, source="test")
+    report = _load(conn, [hoan_kiem], approve=False, valid_from=date(2024, 5, 1))
+
+    ((version,),) = _current(conn, [report.place_ids[0]]).values()  # type: ignore[list-item]
+    commune = admin_units.containing(conn, "commune", 105.8522, 21.0287, date(2025, 7, 1))
+    assert commune is not None and version["commune_unit_id"] == commune.version_id
+    assert version["valid_text"] == "[2024-05-01,)"
+
+
+def test_collisions_are_drawn_again_within_the_serial_space(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    report = _load(conn, batch, serial_space=400)
+
+    serials = conn.execute(
+        text("SELECT zone, serial FROM code_issuance WHERE tx_id = :tx"), {"tx": report.tx_id}
+    ).all()
+    assert len(serials) == report.loaded == report.issued
+    assert all(0 <= s.serial < 400 for s in serials)
+    assert len(set(serials)) == len(serials)
+
+
+def test_a_zone_too_small_for_the_batch_fails_the_load(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    with pytest.raises(ZoneFull):
+        _load(conn, batch, serial_space=10)
+
+
+def test_bad_rows_are_reported_and_the_rest_loaded(conn: Connection) -> None:
+    good = BulkPlace(kind="building", lon=106.7009, lat=10.7769, source="test")
+    rows = [
+        good,
+        BulkPlace(kind="castle", lon=106.7009, lat=10.7769, source="test"),
+        BulkPlace(kind="building", lon=float("nan"), lat=10.7769, source="test"),
+        BulkPlace(kind="unit", lon=106.7009, lat=10.7769, source="test"),
+        BulkPlace(kind="unit", lon=106.7009, lat=10.7769, source="test", parent_ref=5),
+        BulkPlace(kind="building", lon=100.5, lat=13.75, source="test"),  # Bangkok
+        BulkPlace(kind="building", lon=106.7009, lat=10.7769, source="test", physical_state="x"),
+        BulkPlace(kind="unit", lon=106.7009, lat=10.7769, source="test", parent_ref=5),
+    ]
+    report = _load(conn, rows)
+
+    assert report.loaded == 1 and report.place_ids[0] is not None
+    assert [(r.ref, r.reason) for r in report.rejected] == [
+        (1, "invalid-kind"),
+        (2, "invalid-coordinate"),
+        (3, "invalid-parent"),
+        (4, "invalid-parent"),
+        (5, "outside-zone-grid"),
+        (6, "invalid-physical-state"),
+        (7, "parent-not-loaded"),
+    ]
+
+
+@pytest.mark.parametrize("written", [n for n in HOUSE_NUMBERS if n] + ["P.302, tòa A", "ngõ Huế"])
+def test_house_number_parts_are_those_of_dataclasses_asdict(written: str) -> None:
+    parts = parse_house_number(written)
+    assert json.loads(_house_number(written)[1]) == json.loads(
+        json.dumps(dataclasses.asdict(parts), ensure_ascii=False)
+    )
