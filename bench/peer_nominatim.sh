@@ -72,11 +72,16 @@ fi
 exists=$(psql -d postgres -Atc "select 1 from pg_database where datname='$DB'")
 if [[ -z "$exists" || "$REPLACE" == 1 ]]; then
   [[ -f "$PEER_HOME/projects/$DB/server.pid" ]] && bash "$SHARED/nominatim.sh" --stop "$DB" || true
-  exec bash "$SHARED/nominatim.sh" "$MERGED" "$DB" "$PORT"
+  bash "$SHARED/nominatim.sh" "$MERGED" "$DB" "$PORT"
+  bash "$SHARED/nominatim.sh" --stop "$DB"  # served again below, with the setting
 fi
 
-# The database is there but nothing serves it (e.g. after a reboot): start the server
-# the way the shared script does (gunicorn + uvicorn workers, detached, pid file).
+# Debian's stock cluster has JIT on; Nominatim's queries gain nothing from it (p50 27 to
+# 24 ms here). Scoped to the peer's database; new connections pick it up.
+psql -d "$DB" -qc "ALTER DATABASE $DB SET jit = off"
+
+# Start the server the way the shared script does (gunicorn + uvicorn workers,
+# detached, pid file): after an import, or when nothing serves the database (a reboot).
 PROJECT="$PEER_HOME/projects/$DB"
 [[ -x "$PEER_HOME/venv/bin/gunicorn" && -f "$PROJECT/.env" ]] \
   || die "database $DB exists but $PROJECT is incomplete; rerun with REPLACE=1"
