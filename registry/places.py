@@ -11,6 +11,7 @@ time. Locations are EPSG:4326 points, (lon, lat).
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -272,6 +273,21 @@ def lineage(conn: Connection, place_id: int) -> tuple[list[Lineage], list[Lineag
         code = codes.get(r.other)
         out[r.dir].append(Lineage(Code(code) if code else None, r.other, r.kind))
     return out["succ"], out["pred"]
+
+
+_LOOKUP_SQL = text(
+    importlib.resources.files("registry.sql").joinpath("place_lookup.sql").read_text("utf-8")
+)
+
+
+def lookup_json(conn: Connection, code: Code, at: date, known_at: datetime | None) -> str:
+    """The public JSON of a place by code as of (``at``, ``known_at``), built in one
+    statement. Raises :class:`NotFound` (via :func:`view`) when there is none."""
+    body = conn.execute(_LOOKUP_SQL, {"code": code.value, "at": at, "known": known_at}).scalar()
+    if body is None:
+        view(conn, code, at, known_at)  # raises the precise NotFound
+        raise NotFound(f"no facts for {code} on {at}")  # pragma: no cover - view raised
+    return str(body)
 
 
 def view(conn: Connection, code: Code, at: date, known_at: datetime | None) -> PlaceView:

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
+from registry.admin_units import today
 from registry.codes import parse_code
 from tests.web.factories import bearer, facts_body, make_place, place_body
 from tests.web.problems import assert_problem
@@ -343,3 +344,24 @@ def test_unit_change_adds_a_new_attribute_version(
     history = client.get(f"/places/{place['code']}/history", headers=review).json()
     assert any(h["version"]["change"] == "admin-boundary" for h in history)
     assert after["code"] == before["code"] == place["code"]
+
+
+def test_lookup_json_built_in_sql_equals_the_response_model(
+    client: TestClient, conn: Connection, field: dict[str, str], review: dict[str, str]
+) -> None:
+    from registry import places as registry_places
+    from registry.codes import parse_code as parse
+
+    old = make_place(
+        client, field, review, postcode="700000", parcel={"sheet": "12", "number": "3"}
+    )
+    new = make_place(client, field, review, house_number="14")
+    client.post(
+        f"/places/{old['code']}/retire",
+        json={"reason": "phá dỡ", "successors": [new["code"]]},
+        headers=review,
+    )
+    for code in (old["code"], new["code"]):
+        served = PlaceOut.model_validate_json(client.get(f"/places/{code}").text)
+        view = registry_places.view(conn, parse(code), today(), None)
+        assert served == PlaceOut.of(view.version, view)
