@@ -240,10 +240,14 @@ def extra_spaces_punct(address: str, rng: random.Random) -> str:
 def commune_mention(address: str, names: list[str]) -> tuple[int, int] | None:
     """Where ``address`` first names the commune: a commune type word ("phường", "xã",
     "thị trấn", "đặc khu", "P.") followed by one of the folded bare ``names``, with a
-    "cũ"/"(cũ)" right after it included; None when it does not.
+    "cũ"/"(cũ)" right after it included; None when it does not. A name followed by a
+    capitalised word or a number is part of a longer one ("xã Đức Bình Đông" does not
+    name Đức Bình, "xã Vĩnh Lộc A" not Vĩnh Lộc).
 
     >>> commune_mention("UBND thị xã Ngã Năm, xã Vĩnh Quới cũ", ["nga nam", "vinh quoi"])
     (21, 36)
+    >>> commune_mention("UBND xã Đức Bình Đông, Tỉnh Đắk Lắk", ["duc binh"]) is None
+    True
     """
     folded = fold_chars(address)
     types = "|".join(t.replace(" ", r"\s+") for t in COMMUNE_TYPES)
@@ -253,12 +257,23 @@ def commune_mention(address: str, names: list[str]) -> tuple[int, int] | None:
         if name.isdigit():
             bare = r"0*" + bare
         pattern = re.compile(
-            rf"(?<!\w)(?<!thi )(?:(?:{types})\s+|p\.\s*){bare}(?!\w)(?:\s*\(cu\)|\s+cu(?!\w))?"
+            rf"(?<!\w)(?<!thi )(?:(?:{types})\s+|p\.\s*)(?:{bare})(?!\w)"
+            rf"(?P<old>\s*\(cu\)|\s+cu(?!\w))?"
         )
-        m = pattern.search(folded)
-        if m is not None and (first is None or m.start() < first[0]):
-            first = (m.start(), m.end())
+        for m in pattern.finditer(folded):
+            if m.group("old") is None and _continues(address, m.end()):
+                continue
+            if first is None or m.start() < first[0]:
+                first = (m.start(), m.end())
+            break
     return first
+
+
+def _continues(address: str, end: int) -> bool:
+    """Whether the name ending at ``end`` goes on: a space, then a capital or a digit."""
+    rest = address[end:]
+    word = rest.lstrip(" ")
+    return word != rest and bool(word) and (word[0].isdigit() or word[0].isupper())
 
 
 def replace_commune(address: str, names: list[str], replacement: str) -> str | None:
