@@ -13,6 +13,7 @@ from registry.database import Database, make_engine
 from web import errors
 from web.cors import install as install_cors
 from web.routes import admin_units, changes, code_leases, geocode, health, occupancy, places
+from web.routes.autocomplete import router as autocomplete_router
 from web.routes.geocode_batch import install as install_geocode_batch
 from web.routes.geocode_batch import router as geocode_batch_router
 from web.routes.ogc import router as ogc_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(code_leases.router)
     app.include_router(geocode.router)
     app.include_router(geocode_batch_router)
+    app.include_router(autocomplete_router)
     install_geocode_batch(app)
     app.include_router(tiles_router)
     app.include_router(ogc_router)

@@ -78,6 +78,7 @@ CREATE TABLE search_entry (
     context text NOT NULL,
     folded text NOT NULL,
     tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', folded)) STORED,
+    label_folded text GENERATED ALWAYS AS (search_fold(label)) STORED,
     weight smallint NOT NULL,
     commune_unit_id bigint,
     province_unit_id bigint,
@@ -230,7 +231,8 @@ CREATE TRIGGER search_entry_admin_unit_key AFTER INSERT OR DELETE ON admin_unit_
 -- on a day when versions dated in the future came into force (``diachi autocomplete
 -- refresh``), and once here. Prefix matches of frequent words are read in the order of the
 -- location (near a point) or of the rank (units, then streets, then places; shorter labels
--- first) and filtered; rare ones through the tsvector index. No trigram index: the typo
+-- first) and filtered; rare ones through the tsvector index; a text that starts as a label
+-- does ("12 vo van t…") through the label's prefix. No trigram index: the typo
 -- fallback runs on a bounded set of rows.
 CREATE FUNCTION search_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -238,6 +240,7 @@ BEGIN
     DROP INDEX IF EXISTS ix_search_entry_tsv;
     DROP INDEX IF EXISTS ix_search_entry_location;
     DROP INDEX IF EXISTS ix_search_entry_rank;
+    DROP INDEX IF EXISTS ix_search_entry_label;
     TRUNCATE search_entry;
     PERFORM search_refresh_admin();
     PERFORM search_refresh_streets(ARRAY(SELECT DISTINCT name FROM street));
@@ -246,6 +249,7 @@ BEGIN
     CREATE INDEX ix_search_entry_tsv ON search_entry USING gin (tsv);
     CREATE INDEX ix_search_entry_location ON search_entry USING gist (location);
     CREATE INDEX ix_search_entry_rank ON search_entry (weight, char_length(label));
+    CREATE INDEX ix_search_entry_label ON search_entry (label_folded text_pattern_ops);
     ANALYZE search_entry;
 END;
 $$;
