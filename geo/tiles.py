@@ -38,6 +38,7 @@ __all__ = [
     "mercator_to_lonlat",
     "parse_zoom_range",
     "places_mode",
+    "point_cap",
     "simplify_band",
     "simplify_tolerance",
     "street_classes",
@@ -317,6 +318,20 @@ def places_mode(z: int) -> Literal["cells", "buildings", "all"]:
     if z < AGGREGATE_BELOW:
         return "cells"
     return "buildings" if z < 17 else "all"
+
+
+POINTS_AT_Z14 = 2000  # places a z14 tile shows at most; twice as many each zoom deeper
+
+
+def point_cap(z: int, cap: int) -> int:
+    """The most place points a tile at zoom ``z`` carries: a z14 tile covers the area of
+    four z15 tiles on the same screen space, so it gets a quarter of the detail, up to
+    the layer's ``cap``.
+
+    >>> point_cap(14, 6000), point_cap(15, 6000), point_cap(17, 6000)
+    (2000, 4000, 6000)
+    """
+    return min(cap, POINTS_AT_Z14 << max(0, z - AGGREGATE_BELOW))
 
 
 @dataclass(frozen=True)

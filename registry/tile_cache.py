@@ -42,7 +42,6 @@ from typing import Any, Protocol
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import AsyncConnectionPool
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import make_url
@@ -50,6 +49,7 @@ from sqlalchemy import make_url
 from geo.tiles import BUFFER, EXTENT, LAYERS, Bounds, Tile, buffered_bounds
 from registry import admin_units
 from registry.database import Database
+from registry.pq import RawConnection, RawConnectionPool
 from registry.vector_tiles import Drawn, Row, draw, sql
 
 __all__ = [
@@ -88,8 +88,16 @@ class TileSettings(BaseSettings):
     drain_every_s: float = Field(default=60.0, gt=0, description="Drain stale tiles this often")
 
 
+# Tile statements are prepared (psycopg, after 5 uses) and always keep their generic plan:
+# left to choose, PostgreSQL plans the points statement anew on every execution (its
+# estimated generic cost is a little higher than a custom plan's, which is the same plan)
+# and planning a PostGIS statement costs about as much as running it.
+TILE_OPTIONS = "-c timezone=UTC -c plan_cache_mode=force_generic_plan"
+
+
 def conninfo(sqlalchemy_url: str, statement_timeout_ms: int = 30_000) -> str:
-    """A libpq connection string for a SQLAlchemy URL, in UTC with a statement timeout."""
+    """A libpq connection string for a SQLAlchemy URL: UTC, a statement timeout, generic
+    plans for prepared statements (:data:`TILE_OPTIONS`)."""
     url = make_url(sqlalchemy_url)
     return make_conninfo(
         "",
@@ -98,7 +106,7 @@ def conninfo(sqlalchemy_url: str, statement_timeout_ms: int = 30_000) -> str:
         user=url.username,
         password=url.password,
         dbname=url.database,
-        options=f"-c timezone=UTC -c statement_timeout={statement_timeout_ms}",
+        options=f"{TILE_OPTIONS} -c statement_timeout={statement_timeout_ms}",
         **{k: str(v) for k, v in url.query.items()},
     )
 
@@ -119,20 +127,17 @@ class Executor(Protocol):
 
 
 class PoolExecutor:
-    """Autocommit connections from a psycopg pool (statements prepared after 5 uses)."""
+    """Statements on the raw libpq connections of a :class:`registry.pq.RawConnectionPool`
+    (prepared once per connection)."""
 
-    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+    def __init__(self, pool: RawConnectionPool) -> None:
         self.pool = pool
 
     async def fetch(self, text: str, params: Mapping[str, Any]) -> Row | None:
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(text, params)
-            row: Row | None = await cur.fetchone()
-            return row
+        return await self.pool.fetch(text, params)
 
     async def execute(self, text: str, params: Mapping[str, Any]) -> None:
-        async with self.pool.connection() as conn:
-            await conn.execute(text, params)
+        await self.pool.fetch(text, params)
 
 
 class DatabaseExecutor:
@@ -272,6 +277,11 @@ class MemoryCache:
         self._bytes -= len(entry.data)
 
 
+def _settle(ready: asyncio.Future[str], why: str) -> None:
+    if not ready.done():
+        ready.set_result(why)
+
+
 class Listener:
     """One LISTEN connection per worker: hands every notification on ``diachi_tiles`` to
     ``on_change``, and offers :meth:`sync`, the barrier that makes the memory cache safe.
@@ -294,9 +304,9 @@ class Listener:
         self._on_idle = on_idle
         self._idle_s = idle_s
         self._waiters: list[asyncio.Future[None]] = []
-        self._wake = asyncio.Event()
+        self._ready: asyncio.Future[str] | None = None  # the idle wait, when idle
         self._task: asyncio.Task[None] | None = None
-        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._conn: RawConnection | None = None
         self.connected = asyncio.Event()
 
     async def start(self) -> None:
@@ -320,45 +330,52 @@ class Listener:
             raise ConnectionError("tile listener not connected")
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
-        self._wake.set()
+        if self._ready is not None:
+            _settle(self._ready, "sync")
         await waiter
 
-    def _notified(self, notify: psycopg.Notify) -> None:
-        try:
-            change = Invalidation.parse(notify.payload)
-        except ValueError:
-            log.warning("unreadable tile notification %r: dropping the memory cache", notify)
-            self._on_reset()
-            return
-        self._on_change(change)
+    def _deliver(self, conn: RawConnection) -> None:
+        notes, conn.notifications = conn.notifications, []
+        for _, payload in notes:
+            try:
+                change = Invalidation.parse(payload)
+            except ValueError:
+                log.warning("unreadable tile notification %r: dropping the memory cache", payload)
+                self._on_reset()
+                continue
+            self._on_change(change)
 
-    async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        conn.add_notify_handler(self._notified)
-        await conn.execute(f"LISTEN {CHANNEL}")
-        return conn
+    async def _idle(self, conn: RawConnection) -> bool:
+        """Wait for a request to sync, a notification, or ``idle_s``; whether it timed out.
+        One future, one reader, one timer: nothing outlives the wait."""
+        if self._waiters:
+            return False
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[str] = loop.create_future()
+        fd = conn.pgconn.socket
+        loop.add_reader(fd, _settle, ready, "notified")
+        timer = loop.call_later(self._idle_s, _settle, ready, "idle")
+        self._ready = ready
+        try:
+            return await ready == "idle"
+        finally:
+            self._ready = None
+            timer.cancel()
+            loop.remove_reader(fd)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = await self._connect()
+                if self._conn is None or self._conn.broken:
+                    self._conn = await RawConnection.connect(self._conninfo)
+                    await self._conn.simple(f"LISTEN {CHANNEL}".encode())
                     self._on_reset()
                     self.connected.set()
                 conn = self._conn
-                fd = conn.pgconn.socket
-                loop.add_reader(fd, self._wake.set)  # a notification arrived while idle
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._idle_s)
-                    idle = False
-                except TimeoutError:
-                    idle = True
-                finally:
-                    loop.remove_reader(fd)
-                self._wake.clear()
+                idle = await self._idle(conn)
                 waiters, self._waiters = self._waiters, []
-                await conn.execute("SELECT 1")  # delivers every pending notification
+                await conn.simple(b"SELECT 1")  # delivers every pending notification
+                self._deliver(conn)
                 for waiter in waiters:
                     if not waiter.done():
                         waiter.set_result(None)
@@ -543,7 +560,7 @@ class OpenService:
     """A service with what it owns (pool, listener), to close together."""
 
     service: TileService
-    pool: AsyncConnectionPool[Any] | None = None
+    pool: RawConnectionPool | None = None
 
     async def close(self) -> None:
         await self.service.close()
@@ -569,15 +586,7 @@ async def open_service(
     if not own_connections:
         return OpenService(TileService(DatabaseExecutor(database), shared=False))
     info = conninfo(database.engine.url.render_as_string(hide_password=False), statement_timeout_ms)
-    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-        info,
-        min_size=1,
-        max_size=settings.pool_size,
-        kwargs={"autocommit": True},
-        open=False,
-        name="diachi-tiles",
-    )
-    await pool.open()
+    pool = RawConnectionPool(info, settings.pool_size)
     executor = PoolExecutor(pool)
     if not settings.cache:
         return OpenService(TileService(executor, shared=False), pool)

@@ -30,6 +30,7 @@ from geo.tiles import (
     Tile,
     admin_levels,
     places_mode,
+    point_cap,
     simplify_band,
     simplify_tolerance,
     street_classes,
@@ -86,6 +87,7 @@ def layer_statement(
         params["units"] = mode == "all"
         if mode == "cells":
             return sql("tile_place_cells" if layer == "places" else "tile_review_cells"), params
+        params["cap"] = point_cap(tile.z, cap)
         return sql("tile_places" if layer == "places" else "tile_review"), params
     if layer == "streets":
         shown, every = street_classes(tile.z)
@@ -128,6 +130,7 @@ async def _draw_one(
         cap //= 2
 
 
+@cache
 def _with_snapshot(text: str) -> str:
     return f"SELECT d.*, pg_current_snapshot()::text, statement_timestamp() FROM ({text}) d"
 

@@ -17,6 +17,7 @@ from web.routes.autocomplete import router as autocomplete_router
 from web.routes.geocode_batch import install as install_geocode_batch
 from web.routes.geocode_batch import router as geocode_batch_router
 from web.routes.ogc import router as ogc_router
+from web.routes.tiles import install as install_direct_tiles
 from web.routes.tiles import router as tiles_router
 
 DESCRIPTION = """
@@ -62,6 +63,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     install_geocode_batch(app)
     app.include_router(tiles_router)
     app.include_router(ogc_router)
+    install_direct_tiles(app)
     install_cors(app)
     return app
 

@@ -55,9 +55,11 @@ CREATE TABLE tile_place_cell (
     n integer NOT NULL,
     sx double precision NOT NULL,
     sy double precision NOT NULL,
-    CONSTRAINT pk_tile_place_cell PRIMARY KEY (z, x, y, cell, lo, hi)
+    CONSTRAINT pk_tile_place_cell PRIMARY KEY (z, x, y, cell, lo, hi) INCLUDE (n, sx, sy)
 );
 COMMENT ON COLUMN tile_place_cell.cell IS 'row * 32 + column of the cell inside tile z/x/y';
+-- The key holds every column a tile reads (an index-only scan: one tile's rows are spread
+-- over as many heap pages as it has cells).
 CREATE INDEX ix_tile_place_cell_empty ON tile_place_cell (z) WHERE n <= 0;
 
 CREATE UNLOGGED TABLE tile_dirty (
