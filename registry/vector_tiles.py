@@ -86,6 +86,8 @@ def layer_statement(
         mode = places_mode(tile.z)
         params["units"] = mode == "all"
         if mode == "cells":
+            minx, _, maxx, maxy = tile.bounds()
+            params.update(x0=minx, y0=maxy, scale=EXTENT / (maxx - minx))
             return sql("tile_place_cells" if layer == "places" else "tile_review_cells"), params
         params["cap"] = point_cap(tile.z, cap)
         return sql("tile_places" if layer == "places" else "tile_review"), params
