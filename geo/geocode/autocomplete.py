@@ -53,7 +53,9 @@ __all__ = [
 MAX_TOKENS = 8
 SCAN = 1_000  # entries an ordered read looks at, at most
 INDEX_SHARE = 0.2  # words in more entries than this share are checked on rows, not by index
-RARE_CAP = 2_000  # entries the index gives, at most
+INDEX_WORDS = 3  # the rarest words the index is asked for (the others checked on its rows)
+CHEAP = 10_000  # entries the rarest word may match for the index to be asked to fill up
+RARE_CAP = 1_000  # entries the index gives, at most (then checked against every word)
 SIMILAR_SCAN = 300  # entries nearest the point the trigram fallback compares
 SIMILAR_MIN = 0.5  # word_similarity(query, entry)
 VOCABULARY_TTL_S = 300.0
@@ -192,6 +194,7 @@ CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL ELSE ST_Distance(location::geog
 # first), or rank (the btree index on it).
 _NEAR = "location <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 _RANK = "ARRAY[weight, char_length(label)]"
+_RANK_INDEX = "weight, char_length(label)"  # the same order, as the btree index reads it
 
 _ORDERED_SQL = """
 SELECT {columns} FROM (
@@ -210,11 +213,20 @@ SELECT {columns} FROM (
 ORDER BY o LIMIT :limit
 """
 
+_SAMPLE_SQL = """
+SELECT {columns} FROM (
+    SELECT *, {order} AS o FROM search_entry TABLESAMPLE SYSTEM (:percent) REPEATABLE (0)
+    WHERE ts_match_vq(tsv, to_tsquery('simple', :all))
+) e
+ORDER BY o LIMIT :limit
+"""
+
 _RARE_SQL = """
 SELECT {columns} FROM (
-    SELECT *, {order} AS o FROM search_entry
-    WHERE tsv @@ to_tsquery('simple', :rare) AND ts_match_vq(tsv, to_tsquery('simple', :all))
-    LIMIT :cap
+    SELECT *, {order} AS o FROM (
+        SELECT * FROM search_entry WHERE tsv @@ to_tsquery('simple', :rare) LIMIT :cap
+    ) r
+    WHERE ts_match_vq(tsv, to_tsquery('simple', :all))
 ) e
 ORDER BY o LIMIT :limit
 """
@@ -241,7 +253,7 @@ def autocomplete(
     params = {"lon": near[0] if near else None, "lat": near[1] if near else None}
     found = _by_label(conn, words, params, limit)
     if len(found) < limit:
-        more = _search(conn, [[w] for w in words], vocab, params, limit, "prefix")
+        more = _search(conn, [[w] for w in words], vocab, params, limit, "prefix", bool(found))
         found = _merge(found, more)
     if len(found) < limit:
         groups = [[w] if vocab.estimate(w) else [w, *vocab.corrections(w)] for w in words]
@@ -266,22 +278,28 @@ def _by_label(
     conn: Connection, words: list[str], params: dict[str, Any], limit: int
 ) -> list[Suggestion]:
     """Entries whose name starts with the first two words as typed ("12 vo…", "phuong
-    xuan…"), through the btree on the folded label: the most telling matches, and found in a
-    few rows when the words themselves are everywhere. None when the range is too wide (more
-    than :data:`RARE_CAP` entries): the other ways order those better."""
+    xuan…"), or three when two start too many names ("phong 7 ly…"), through the btree on
+    the folded label: the most telling matches, found in a few rows even when the words are
+    everywhere. None when even that range is wide (more than :data:`RARE_CAP` names): the
+    other ways order those better."""
     if len(words) < 2 and len(words[0]) < 3:
         return []
+    prefixes = dict.fromkeys(_label_prefix(words, n) for n in (2, 3))
+    label = next((p for p in prefixes if not _range_is_wide(conn, p)), None)
+    if label is None:
+        return []
     near = params["lon"] is not None
-    label = " ".join(words[:2]).replace("_", "") + "%"  # words are [a-z0-9]+: no wildcards
     sql = _LABEL_SQL.format(columns=_COLUMNS, order=_NEAR if near else _RANK)
     wanted = limit if near else max(4 * limit, 40)
     bind = params | {"label": label, "all": _tsquery([[w] for w in words]), "limit": wanted}
-    bind["cap"] = RARE_CAP
-    if _range_is_wide(conn, label):
-        return []
-    rows = conn.execute(text(sql), bind).all()
+    rows = conn.execute(text(sql), bind | {"cap": RARE_CAP}).all()
     found = [_suggestion(r, "prefix") for r in rows]
     return found if near else _rerank(found, words)[:limit]
+
+
+def _label_prefix(words: list[str], n: int) -> str:
+    """The LIKE pattern of the first ``n`` words; words are [a-z0-9]+, so no wildcards."""
+    return " ".join(words[:n]) + "%"
 
 
 def _range_is_wide(conn: Connection, label: str) -> bool:
@@ -304,26 +322,36 @@ def _search(
     params: dict[str, Any],
     limit: int,
     match: str,
+    have: bool = False,
 ) -> list[Suggestion]:
-    """Entries matching every group (a word, or a word and its corrections) as a prefix."""
+    """Entries matching every group (a word, or a word and its corrections) as a prefix.
+    When some were found already (``have``, by their name), only the cheap ways are tried."""
     entries = vocab.entries
     counts = [min(sum(vocab.estimate(w) for w in g), entries) for g in groups]
     expected = entries * math.prod(c / entries for c in counts)  # as if independent
     near = params["lon"] is not None
     wanted = limit if near else max(4 * limit, 40)  # without a point: re-ranked below
-    order, index_order = (_NEAR, _NEAR) if near else (_RANK, "weight, char_length(label)")
+    order, index_order = (_NEAR, _NEAR) if near else (_RANK, _RANK_INDEX)
     bind = params | {"all": _tsquery(groups), "limit": wanted}
     rows: Sequence[Any] = []
     if expected * SCAN >= wanted * entries:  # frequent: read in order, found within SCAN
         sql = _ORDERED_SQL.format(columns=_COLUMNS, order=order, index_order=index_order)
         rows = conn.execute(text(sql), bind | {"scan": SCAN}).all()
-    if len(rows) < wanted:  # rare, or far from the point: through the index
+    rarest = min(counts)
+    if len(rows) < wanted and rarest <= (CHEAP if have else INDEX_SHARE * entries):
+        # rare, or far from the point: through the index, on the rarest words
         by_count = sorted(zip(counts, range(len(groups)), strict=True))
-        rare = [groups[i] for c, i in by_count if c <= INDEX_SHARE * entries]
-        rare = rare or [groups[i] for _, i in by_count[:2]]
+        rare = [groups[i] for c, i in by_count[:INDEX_WORDS] if c <= INDEX_SHARE * entries]
         sql = _RARE_SQL.format(columns=_COLUMNS, order=order)
-        bind |= {"rare": _tsquery(rare), "cap": RARE_CAP}
-        rows = conn.execute(text(sql), bind).all()
+        rows = conn.execute(text(sql), bind | {"rare": _tsquery(rare), "cap": RARE_CAP}).all()
+    elif len(rows) < wanted and not have:
+        # every word is frequent, but not around the point nor among the first by rank: a
+        # sample of the table's pages holds some (the index would read most of it)
+        sql = _SAMPLE_SQL.format(columns=_COLUMNS, order=order)
+        percent = min(100.0, 100.0 * SCAN / entries)
+        seen = {(r.kind, r.ref_id) for r in rows}
+        more = conn.execute(text(sql), bind | {"percent": percent}).all()
+        rows = [*rows, *(r for r in more if (r.kind, r.ref_id) not in seen)]
     found = [_suggestion(r, match) for r in rows]
     return found if near else _rerank(found, [g[0] for g in groups])[:limit]
 
