@@ -407,3 +407,26 @@ def tiles_seed(
         console.print(f"{report.drawn} tiles drawn, {report.fresh} already fresh in the cache")
 
     asyncio.run(run())
+
+
+autocomplete_app = typer.Typer(help="The autocomplete index (search_entry).")
+app.add_typer(autocomplete_app, name="autocomplete")
+
+
+@autocomplete_app.command("refresh")
+def autocomplete_refresh() -> None:
+    """Rebuild the autocomplete index from scratch: after a bulk load made with
+    diachi.search_sync = off, or daily, for place versions dated in the future that have
+    come into force (the triggers see writes, not the calendar)."""
+    from sqlalchemy import text
+
+    database = Database(make_engine(_settings()))
+    try:
+        with database.transaction() as conn:
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text("SELECT search_rebuild()"))
+            rows = conn.execute(text("SELECT kind, count(*) FROM search_entry GROUP BY kind"))
+            counts: dict[str, int] = {str(k): int(n) for k, n in rows}
+    finally:
+        database.dispose()
+    console.print(f"autocomplete index rebuilt: {counts}")
