@@ -57,6 +57,7 @@ class AdminMatch:
     province_named: bool = False
     fuzzy: bool = False
     old_context: bool = False  # the writer named a former province: prefer former units
+    marked_old_unmatched: bool = False  # "(cũ)" written, but only a current unit matches
 
 
 _KEY_SQL = """
@@ -292,6 +293,12 @@ def _communes(
     prefer_old = mention.old or bool((old_districts or match.old_context) and old)
     if new and not prefer_old:
         match.fuzzy |= any(u.fuzzy for u in new)
+        if mention.old:
+            match.marked_old_unmatched = True
+            match.notes.append(
+                f"'{mention.name}' is marked former but no former unit has that name here;"
+                " the current one is assumed"
+            )
         elsewhere = _successor_ids(conn, old)
         for u in new:
             province = _province_at(conn, u.parent_code or "", at)

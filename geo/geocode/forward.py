@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -201,7 +202,7 @@ def _covered(conn: Connection, commune_id: int) -> bool:
 
 def _place(
     conn: Connection, parsed: ParsedAddress, cc: CommuneCandidate, at: date
-) -> tuple[int, int | None, str, str, float, float] | None:
+) -> tuple[int, int | None, str, str, float, float, float] | None:
     assert parsed.house is not None and parsed.street is not None
     hn = parsed.house.normalized
     rows = cache.remember(
@@ -211,25 +212,39 @@ def _place(
         ).all(),
     )
     wanted = street_key(parsed.street)
-    for r in rows:
-        if r.street_name and street_key(r.street_name) == wanted:
-            return (r.place_id, r.code, r.house_number, r.street_name, r.lon, r.lat)
-    return None
+    same = [r for r in rows if r.street_name and street_key(r.street_name) == wanted]
+    if not same:
+        return None
+    r = same[0]
+    return (r.place_id, r.code, r.house_number, r.street_name, r.lon, r.lat, _spread_m(same))
+
+
+def _spread_m(rows: list[Any]) -> float:
+    """How far apart (metres, roughly) registered places with the same address lie."""
+    lons = [float(r.lon) for r in rows]
+    lats = [float(r.lat) for r in rows]
+    return max(max(lons) - min(lons), max(lats) - min(lats)) * 111_000.0
 
 
 def _place_candidate(
     base: Candidate,
-    place: tuple[int, int | None, str, str, float, float],
+    place: tuple[int, int | None, str, str, float, float, float],
     parsed: ParsedAddress,
 ) -> Candidate:
     from registry.codes import format_code
 
-    place_id, code, house_number, street_name, lon, lat = place
+    place_id, code, house_number, street_name, lon, lat, spread_m = place
     base.level, base.lon, base.lat = "place", lon, lat
     base.place_id = place_id
     base.code = format_code(code) if code is not None else None
     base.house_number, base.street = house_number, street_name
     base.explain.append(f"place matched: {house_number} {street_name}")
+    if spread_m > 30:
+        base.explain.append(
+            f"several registered places carry this address ({spread_m:.0f} m apart)"
+        )
+        base.confidence = min(base.confidence, 0.7)
+        base.category = "C"
     return base
 
 
@@ -284,6 +299,8 @@ def _admin_confidence(
         return 0.6, "C"
     if cc.partial:
         return 0.55, "C"
+    if admin.marked_old_unmatched:
+        return 0.75, "C"
     if cc.shadowed:
         return (0.85, "B") if admin.province_named else (0.7, "C")
     exact = not admin.fuzzy and cc.via_old is None and not cc.commune.via_alias
