@@ -9,11 +9,13 @@ first.
 How a query is answered depends on how many entries its words match, estimated from the
 vocabulary of the index (:class:`Vocabulary`, word → number of entries, cached):
 
-* rare words: the tsvector index on the rarest of them, the others checked on the rows it
-  gives, then sorted;
 * frequent words only (``1``, ``phuong``, ``thanh pho``): the entries read in order (of
   distance from ``near``, or of rank) and checked one by one, which finds the first matches
-  after a few hundred rows — at most :data:`SCAN` rows, then the rare-word way.
+  after a few hundred rows — at most :data:`SCAN` rows;
+* rare words, or too few found that way: the tsvector index on the three rarest words (a
+  prefix of a frequent word would make the index read most of the table), at most
+  :data:`RARE_CAP` rows, each checked against every word, then sorted;
+* every word frequent but none around the point: a sample of the table's pages.
 
 Entries whose name starts with the first two words as typed ("12 vo…") are looked up first,
 through the btree on the folded label: they are the most telling, and found in a few rows
