@@ -54,27 +54,42 @@ def _array_item(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _text(value: Any) -> tuple[bytes | None, int]:
+    return str(value).encode(), 0
+
+
+def _iso(value: date | datetime) -> tuple[bytes | None, int]:
+    return value.isoformat().encode(), 0
+
+
+def _array(value: list[Any] | tuple[Any, ...]) -> tuple[bytes | None, int]:
+    return ("{" + ",".join(_array_item(str(v)) for v in value) + "}").encode(), 0
+
+
+_ENCODERS: dict[type, Callable[[Any], tuple[bytes | None, int]]] = {
+    type(None): lambda _: (None, 0),
+    bytes: lambda value: (value, 1),
+    bool: lambda value: (b"t" if value else b"f", 0),
+    int: _text,
+    str: lambda value: (value.encode(), 0),
+    float: lambda value: (repr(value).encode(), 0),
+    date: _iso,
+    datetime: _iso,
+    list: _array,
+    tuple: _array,
+}
+
+
 def encode(value: Any) -> tuple[bytes | None, int]:
     """A parameter as libpq wants it: (bytes or ``None``, format: 0 text, 1 binary).
 
     >>> encode(["province", 'a"b']), encode(True), encode(date(2026, 1, 2))
     ((b'{"province","a\\\\"b"}', 0), (b't', 0), (b'2026-01-02', 0))
     """
-    if value is None:
-        return None, 0
-    if isinstance(value, bytes):
-        return value, 1
-    if isinstance(value, bool):
-        return (b"t" if value else b"f"), 0
-    if isinstance(value, int | str):
-        return str(value).encode(), 0
-    if isinstance(value, float):
-        return repr(value).encode(), 0
-    if isinstance(value, date | datetime):
-        return value.isoformat().encode(), 0
-    if isinstance(value, list | tuple):
-        return ("{" + ",".join(_array_item(str(v)) for v in value) + "}").encode(), 0
-    raise TypeError(f"cannot send {type(value).__name__} as a parameter")
+    encoder = _ENCODERS.get(type(value))
+    if encoder is None:
+        raise TypeError(f"cannot send {type(value).__name__} as a parameter")
+    return encoder(value)
 
 
 def _wake(ready: asyncio.Future[None]) -> None:
@@ -134,10 +149,13 @@ class RawConnection:
             self.pgconn.send_prepare(name, sql)
             await self._results()
             self._prepared[sql] = name
-        values, formats = (
-            zip(*(encode(params[n]) for n in names), strict=True) if names else ((), ())
-        )
-        self.pgconn.send_query_prepared(name, values, list(formats), result_format=1)
+        values: list[bytes | None] = []
+        formats: list[int] = []
+        for key in names:
+            value, fmt = encode(params[key])
+            values.append(value)
+            formats.append(fmt)
+        self.pgconn.send_query_prepared(name, values, formats, result_format=1)
         results = await self._results()
         return _first_row(results[-1]) if results else None
 
