@@ -37,7 +37,7 @@ import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 import psycopg
@@ -443,6 +443,7 @@ class TileService:
         self.listener: Listener | None = None
         self.sync_timeout_s = sync_timeout_s
         self._drain_task: asyncio.Task[None] | None = None
+        self._compacted_on: date | None = None
 
     def attach(self, memory: MemoryCache, listener: Listener) -> None:
         """Serve from ``memory``, invalidated through ``listener``."""
@@ -500,8 +501,20 @@ class TileService:
 
     async def drain(self) -> None:
         """Delete stale tiles from the shared cache and old write records (one drainer at a
-        time across workers; the others return at once)."""
+        time across workers; the others return at once); on a worker's first drain of a day,
+        fold the place counts of past days (``tile_place_cells_compact.sql``)."""
         await self.executor.execute(sql("tile_cache_drain"), {})
+        day = admin_units.today()
+        if self._compacted_on != day:
+            await self.compact(day)
+            self._compacted_on = day
+
+    async def compact(self, day: date) -> None:
+        """Fold the counts of places valid since before the day before ``day`` into one
+        row per cell."""
+        await self.executor.execute(
+            sql("tile_place_cells_compact"), {"before": day - timedelta(days=1)}
+        )
 
     def changed(self, change: Invalidation) -> None:
         """A notification arrived: drop memory copies, and drain the shared cache soon."""

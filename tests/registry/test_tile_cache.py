@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from geo.tiles import Tile, lonlat_to_mercator, tile_of_lonlat
+from registry import admin_units
 from registry.database import Database
 from registry.tile_cache import (
     Entry,
@@ -220,26 +221,63 @@ def test_a_tile_drawn_before_a_write_is_never_served_after_it(writer: Engine) ->
 def test_a_version_dated_tomorrow_appears_tomorrow(writer: Engine) -> None:
     tile = tile_of_lonlat(*XUAN_HOA, 16)
     low = tile_of_lonlat(*XUAN_HOA, 11)
+    day = admin_units.today() + timedelta(days=30)  # past days' counts get folded
 
     async def scenario() -> None:
         with writer.begin() as conn:
-            bulk_places(conn, 1, *XUAN_HOA, spread=0.0001, first_serial=30, valid_from=TODAY)
+            bulk_places(conn, 1, *XUAN_HOA, spread=0.0001, first_serial=30, valid_from=day)
             bulk_places(
-                conn, 1, *XUAN_HOA, spread=0.0001, first_serial=31, valid_from=TODAY + timedelta(1)
+                conn, 1, *XUAN_HOA, spread=0.0001, first_serial=31, valid_from=day + timedelta(1)
             )
         opened = await open_service(Database(writer), TileSettings())
         service = opened.service
         try:
-            today = await service.get("places", tile, today=TODAY)
+            today = await service.get("places", tile, today=day)
             assert len(_codes(today.data)) == 1
-            assert (await service.get("places", tile, today=TODAY)).source == "memory"
-            tomorrow = await service.get("places", tile, today=TODAY + timedelta(1))
+            assert (await service.get("places", tile, today=day)).source == "memory"
+            tomorrow = await service.get("places", tile, today=day + timedelta(1))
             assert tomorrow.source != "memory" and len(_codes(tomorrow.data)) == 2
-            cells = await service.get("places", low, today=TODAY)
-            later = await service.get("places", low, today=TODAY + timedelta(1))
-            count = [sum(f.properties["count"] for f in decode(t.data)["places"].features)
-                     for t in (cells, later)]  # fmt: skip
-            assert count == [1, 2]
+            cells = await service.get("places", low, today=day)
+            later = await service.get("places", low, today=day + timedelta(1))
+            assert [_count(t.data) for t in (cells, later)] == [1, 2]
+        finally:
+            await opened.close()
+
+    asyncio.run(scenario())
+
+
+def _count(data: bytes) -> int:
+    return sum(f.properties["count"] for f in decode(data)["places"].features)
+
+
+def test_counts_of_past_days_are_folded_into_one_row(writer: Engine) -> None:
+    today = admin_units.today()
+    low = tile_of_lonlat(*XUAN_HOA, 10)
+
+    def rows() -> int:
+        with writer.connect() as conn:
+            found: int = conn.execute(
+                text("SELECT count(*) FROM tile_place_cell WHERE z = :z AND x = :x AND y = :y"),
+                {"z": low.z, "x": low.x, "y": low.y},
+            ).scalar_one()
+        return found
+
+    async def scenario() -> None:
+        with writer.begin() as conn:
+            for serial, n, days in ((40, 2, -10), (42, 3, -5), (45, 1, 5)):
+                bulk_places(
+                    conn, n, *XUAN_HOA, spread=0.0001, first_serial=serial,
+                    valid_from=today + timedelta(days),
+                )  # fmt: skip
+        opened = await open_service(Database(writer), TileSettings(cache=False))
+        service = opened.service
+        try:
+            assert rows() == 3
+            before = [await service.get("places", low, today=today + timedelta(d)) for d in (0, 5)]
+            await service.compact(today)
+            assert rows() == 2  # the past days in one row, the future one apart
+            after = [await service.get("places", low, today=today + timedelta(d)) for d in (0, 5)]
+            assert [_count(t.data) for t in after] == [_count(t.data) for t in before] == [5, 6]
         finally:
             await opened.close()
 
