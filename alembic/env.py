@@ -1,4 +1,7 @@
-"""Alembic environment: the URL comes from diachi's settings (or -x url=...)."""
+"""Alembic environment: the URL comes from diachi's settings (or -x url=...).
+
+Migrations are hand-written SQL (no autogenerate), so there is no target metadata.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from sqlalchemy import create_engine, pool
 from alembic import context
 from registry.config import Settings
 from registry.database import resolve_database_url
-from registry.tables import metadata
 
 config = context.config
 
@@ -21,7 +23,7 @@ def _url() -> str:
 def run_migrations_offline() -> None:
     context.configure(
         url=_url(),
-        target_metadata=metadata,
+        target_metadata=None,
         literal_binds=True,
         include_object=alembic_helpers.include_object,
         process_revision_directives=alembic_helpers.writer,
@@ -38,7 +40,7 @@ def run_migrations_online() -> None:
     with connectable.connect() if hasattr(connectable, "connect") else connectable as conn:
         context.configure(
             connection=conn,
-            target_metadata=metadata,
+            target_metadata=None,
             include_object=alembic_helpers.include_object,
             process_revision_directives=alembic_helpers.writer,
             render_item=alembic_helpers.render_item,

@@ -6,7 +6,7 @@ nothing here knows about HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,3 @@ class IdempotencyKeyReused(InvalidInput):
 
     type = "idempotency-key-reused"
     title = "Khoá Idempotency đã dùng cho yêu cầu khác / Idempotency-Key reused"
-
-
-@dataclass
-class ImportProblem:
-    """One row or feature an importer did not use, and why."""
-
-    where: str
-    reason: str
-    extra: dict[str, str] = field(default_factory=dict)
