@@ -27,12 +27,9 @@ Writes bench/out/geocode-vs-nominatim-<UTC>.json (figures, misses, the machine).
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
-import math
 import random
-import re
 import socket
 import subprocess
 import threading
@@ -40,219 +37,37 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from bench.common import OUT_DIR, Latency, latency_table
-from bench.noise import KINDS, OldNames, bare_name, commune_mention, fold_chars, variant
-from geo.geocode.forward import geocode, street_key
-from geo.house_number import parse_house_number
+from bench.geocode_queries import (
+    CONFIDENT,
+    DEFAULT_DATA,
+    HQ_FILE,
+    OSM_FILE,
+    Answer,
+    Query,
+    Scores,
+    Tally,
+    commune_right,
+    diachi_answers,
+    hq_queries,
+    osm_queries,
+    place_right,
+    read_rows,
+    right,
+)
+from bench.noise import KINDS, OldNames
 from registry.admin_units import locate, today
 from registry.config import PROJECT_ROOT, Settings
 from registry.database import make_engine
 from registry.errors import OutsideTerritory
-
-DEFAULT_DATA = Path("/work/shared/data/geocode-groundtruth-dev")
-PLACE_RADIUS_M = 30.0
-CONFIDENT = 0.9
-
-
-@dataclass
-class Query:
-    """One query text and what it should give."""
-
-    qid: str
-    source: str  # hq | osm_2025 | osm_tagged
-    kind: str
-    text: str
-    commune: str  # 2025 commune code
-    lon: float | None = None
-    lat: float | None = None
-    # hq: named_new | named_old_whole | named_old_split | district_only | other;
-    # osm: in_registry | not_in_registry
-    subset: str = ""
-    still_named: bool = False  # the variant still names the commune unambiguously (hq)
-    old_whole: bool | None = None  # old_names: the former unit went whole into the commune
-
-
-@dataclass
-class Answer:
-    """A system's best answer to one query."""
-
-    answered: bool
-    commune: str | None = None
-    lon: float | None = None
-    lat: float | None = None
-    house_level: bool = False
-    confidence: float | None = None
-    level: str | None = None
-    error: str | None = None
-    detail: str = ""
-    communes: list[str] = field(default_factory=list)  # every candidate's commune
-    ref: str | None = None  # Nominatim: the ref of a 2025 commune relation it answered
-
-
-# ---------------------------------------------------------------- queries
-
-
-def _rows(path: Path, limit: int | None) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return rows[:limit] if limit else rows
-
-
-_COMMUNE_WORD = "(?<!thi )\\b(?:phuong|xa|thi tran|dac khu)\\b"
-_DISTRICT_WORD = "\\b(?:huyen|quan|thi xa)\\b"
-
-
-def _hq_subset(address: str, new_name: str, old_names: dict[str, bool]) -> tuple[str, str | None]:
-    """How a clean seat address names its commune, and the bare name it uses."""
-    if commune_mention(address, [new_name]):
-        return "named_new", new_name
-    for old, whole in old_names.items():
-        if commune_mention(address, [old]):
-            return ("named_old_whole" if whole else "named_old_split"), old
-    folded = fold_chars(address)
-    if re.search(_DISTRICT_WORD, folded) and not re.search(_COMMUNE_WORD, folded):
-        return "district_only", None
-    return "other", None
-
-
-def _names_still(variant_text: str, bare: str | None) -> bool:
-    if bare is None:
-        return False
-    words = " ".join("".join(c if c.isalnum() else " " for c in fold_chars(variant_text)).split())
-    return f" {bare} " in f" {words} "
-
-
-def hq_queries(rows: list[dict[str, str]], olds: OldNames, seed: int) -> list[Query]:
-    out: list[Query] = []
-    for row in rows:
-        new_bare = bare_name(row["ward_name"])
-        clean = row["address_with_province"]
-        subset, used = _hq_subset(clean, new_bare, olds.names(row["ward_code"]))
-        old = olds.choose(row["ward_code"], row["ward_name"], random.Random(f"{seed}|{row['id']}"))
-        for kind in KINDS:
-            if kind == "old_names":
-                if subset != "named_new" or old is None:
-                    continue
-                text_ = variant(clean, kind, seed, old, [new_bare])
-                if text_ is None:
-                    continue
-                out.append(
-                    Query(
-                        row["id"],
-                        "hq",
-                        kind,
-                        text_,
-                        row["ward_code"],
-                        subset="named_old_whole" if old.whole else "named_old_split",
-                        still_named=old.whole,
-                        old_whole=old.whole,
-                    )
-                )
-                continue
-            text_ = variant(clean, kind, seed)
-            assert text_ is not None
-            named = subset in ("named_new", "named_old_whole") and _names_still(text_, used)
-            out.append(
-                Query(
-                    row["id"],
-                    "hq",
-                    kind,
-                    text_,
-                    row["ward_code"],
-                    subset=subset,
-                    still_named=named,
-                )
-            )
-    return out
-
-
-def _in_registry(conn: Connection, row: dict[str, str], at: date) -> bool:
-    rows = conn.execute(
-        text(
-            "SELECT v.street_name FROM place_version v JOIN admin_unit a"
-            " ON a.id = v.commune_unit_id AND a.code = :code"
-            " WHERE upper_inf(v.recorded) AND v.status = 'active'"
-            " AND v.valid @> CAST(:at AS date)"
-            " AND v.house_number_parts->>'normalized' = :hn"
-        ),
-        {
-            "code": row["ward_code_2025"],
-            "at": at,
-            "hn": parse_house_number(row["housenumber"]).normalized,
-        },
-    ).scalars()
-    wanted = street_key(row["street"])
-    return any(name and street_key(name) == wanted for name in rows)
-
-
-def osm_queries(
-    conn: Connection, rows: list[dict[str, str]], olds: OldNames, seed: int, at: date
-) -> list[Query]:
-    out: list[Query] = []
-    for row in rows:
-        subset = "in_registry" if _in_registry(conn, row, at) else "not_in_registry"
-        code = row["ward_code_2025"]
-        old = olds.choose(code, row["ward_name_2025"], random.Random(f"{seed}|{row['id']}"))
-        for source, column in (("osm_2025", "address_2025"), ("osm_tagged", "address_as_tagged")):
-            for kind in KINDS:
-                names = [bare_name(row["ward_name_2025"])]
-                text_ = variant(row[column], kind, seed, old, names)
-                if text_ is None:
-                    continue
-                out.append(
-                    Query(
-                        row["id"],
-                        source,
-                        kind,
-                        text_,
-                        code,
-                        float(row["lon"]),
-                        float(row["lat"]),
-                        subset=subset,
-                        old_whole=old.whole if kind == "old_names" and old else None,
-                    )
-                )
-    return out
-
-
-# ---------------------------------------------------------------- answers
-
-
-def diachi_answers(conn: Connection, queries: list[Query], at: date) -> list[Answer]:
-    answers = []
-    for q in queries:
-        try:
-            result = geocode(conn, q.text, at)
-        except Exception as exc:  # a crash is a wrong answer, and is reported
-            conn.rollback()
-            answers.append(Answer(False, error=f"{type(exc).__name__}: {exc}"[:300]))
-            continue
-        best = result.candidates[0] if result.candidates else None
-        if best is None:
-            answers.append(Answer(False))
-            continue
-        answers.append(
-            Answer(
-                True,
-                best.commune.code if best.commune else None,
-                best.lon,
-                best.lat,
-                best.level == "place",
-                best.confidence,
-                best.level,
-                detail=best.address,
-                communes=[c.commune.code for c in result.candidates if c.commune],
-            )
-        )
-    return answers
 
 
 def _nominatim_params(q: str) -> dict[str, str]:
@@ -311,67 +126,6 @@ def attach_communes(conn: Connection, answers: list[Answer], at: date) -> None:
 
 
 # ---------------------------------------------------------------- scoring
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (spherical Earth, R = 6,371,008.8 m).
-
-    >>> round(distance_m(106.0, 10.0, 106.0, 10.001))
-    111
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
-
-
-def commune_right(q: Query, a: Answer) -> bool:
-    return a.answered and a.commune == q.commune
-
-
-def place_right(q: Query, a: Answer) -> bool:
-    return (
-        a.answered
-        and a.house_level
-        and a.lon is not None
-        and a.lat is not None
-        and q.lon is not None
-        and q.lat is not None
-        and distance_m(a.lon, a.lat, q.lon, q.lat) <= PLACE_RADIUS_M
-    )
-
-
-def right(q: Query, a: Answer) -> bool:
-    """Right for the confidence precision: the commune, and the place where a place is
-    claimed for an OSM point."""
-    if not commune_right(q, a):
-        return False
-    return q.lon is None or not a.house_level or place_right(q, a)
-
-
-@dataclass
-class Tally:
-    n: int = 0
-    hits: int = 0
-
-    def add(self, hit: bool) -> None:
-        self.n += 1
-        self.hits += hit
-
-    @property
-    def pct(self) -> float | None:
-        return 100.0 * self.hits / self.n if self.n else None
-
-
-@dataclass
-class Scores:
-    tallies: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
-
-    def add(self, key: str, hit: bool) -> None:
-        self.tallies[key].add(hit)
-
-    def get(self, key: str) -> Tally:
-        return self.tallies.get(key, Tally())
 
 
 def score(queries: list[Query], answers: dict[str, list[Answer]]) -> dict[str, Scores]:
@@ -647,11 +401,9 @@ def main() -> None:
     t0 = time.perf_counter()
     with engine.connect() as conn:
         olds = OldNames(conn)
-        queries = hq_queries(
-            _rows(args.data / "ward_hq_addresses_dev.csv", args.limit), olds, args.seed
-        )
+        queries = hq_queries(read_rows(args.data / HQ_FILE, args.limit), olds, args.seed)
         queries += osm_queries(
-            conn, _rows(args.data / "osm_address_points_dev.csv", args.limit), olds, args.seed, at
+            conn, read_rows(args.data / OSM_FILE, args.limit), olds, args.seed, at
         )
         print(f"{len(queries)} queries ({Counter(q.source for q in queries)})")
         t1 = time.perf_counter()
