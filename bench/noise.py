@@ -2,25 +2,57 @@
 
 ``variant(address, kind, seed)`` returns the address as people also write it; the same
 (address, kind, seed) always gives the same text (``random.Random`` seeded with a string
-hashes it with SHA-512, so runs and machines agree). The kinds:
+hashes it with SHA-512, so runs and machines agree). A kind that finds nothing to change in
+the text (no diacritics to drop, no comma to replace …) returns None, except the first eight,
+which keep their behaviour so that older figures compare. The kinds:
 
 * ``clean`` — unchanged.
 * ``no_diacritics`` — every diacritic dropped, "Đ" → "D", case kept.
+* ``some_diacritics_dropped`` — some of the words with diacritics (at least one, not all
+  when there are several) written without them, or without their tone mark only
+  ("Số" → "Sô", "Phường" → "Phuong").
+* ``other_tone_placement`` — every open "oa", "oe", "uy" with its tone mark on the other
+  vowel, both ways: Hòa ↔ Hoà, Thủy ↔ Thuỷ, Khỏe ↔ Khoẻ ("Hoàng", "Quý" have one spelling).
+* ``telex`` — one or two words typed with the input method off, as Telex keystrokes: the
+  vowel mark after its vowel, the tone key at the end ("Phường" → "Phuwowngf",
+  "Đống" → "DDoongs").
+* ``vni`` — the same in VNI ("Phố" → "Pho61", "Đống" → "D9o6ng1").
+* ``unicode_decomposed_spaces`` — NFD (letters and their marks apart), about half the
+  spaces non-breaking (U+00A0), one to three zero-width spaces (U+200B) before letters,
+  sometimes a byte-order mark in front.
+* ``case`` — UPPER CASE, Title Case, each word or each letter in a random case.
 * ``abbreviated`` — unit and street words shortened as in forms and on envelopes:
   Phường → P./P, Quận → Q./Q, Huyện → H., Thị xã → TX., Thị trấn → TT., Thành phố → TP./TP,
   Thành phố Hồ Chí Minh → TPHCM/TP.HCM/HCM, Thành phố Hà Nội → HN/TP.HN, Tỉnh dropped
   or T., Đường → Đ., Khu phố → KP, Tổ dân phố → TDP, "Số 12" → "12"; never before "ủy"
   ("Huyện ủy" is a party committee, not a unit).
 * ``lowercase_nocommas`` — lower case, commas and semicolons removed.
+* ``type_words_dropped`` — the unit type words before a name dropped: "phường Bến Nghé,
+  Quận 1, Thành phố Hồ Chí Minh" → "Bến Nghé, Quận 1, Hồ Chí Minh" (kept before a number,
+  in "Huyện ủy" and "Hợp tác xã").
+* ``province_missing`` — the last mention of the province (its 2025 name, with or without
+  "Tỉnh"/"Thành phố"/"TP") removed with its separator; needs the province's name.
+* ``ward_missing`` — every mention of the commune (type word, name, "(cũ)") removed; needs
+  its folded names, as ``old_names``.
+* ``reordered`` — the comma-separated parts from the largest to the smallest, or shuffled.
+* ``other_separators`` — commas replaced by " - ", " / ", ";" (one for all, or mixed).
 * ``typo`` — one letter of one word (of four letters or more, not a number) changed to a
   neighbouring key, dropped, or swapped with the next one.
-* ``old_names`` — the commune written by one of its former names + "(cũ)"; needs the
-  replacement (:class:`OldNames` builds it from the database's succession table) and
-  returns None when the text does not name the commune.
 * ``noise_around`` — a person's name, a phone number and a label ("Địa chỉ thường trú:"
   …) around the address.
 * ``extra_spaces_punct`` — doubled spaces, spaces before commas, doubled commas, a stray
   full stop or dash.
+* ``house_number_unknown`` — the house number (given as written) changed to another of the
+  same form ("6B" → "143C", "12/3" → "88/17") that the registry does not have on that street
+  (given as the normalised numbers it has).
+* ``old_names`` — the commune written by one of its former names + "(cũ)"; needs the
+  replacement (:class:`OldNames` builds it from the database's succession table) and
+  returns None when the text does not name the commune.
+* ``old_names_messy`` — the same former name written in a hurry: one or two of no
+  diacritics, abbreviated, lower case, "(cũ)" as "cũ", "cu", "- cũ" or left out.
+* ``mixed`` — two or three of the kinds above (not those that need the succession table
+  or the registry, nor ``ward_missing``) applied in turn, the structural ones first;
+  :func:`mixed_kinds` says which.
 
 ``python -m bench.noise "Số 25, phố Liễu Giai, phường Ngọc Hà, Thành phố Hà Nội"`` prints
 every kind.
