@@ -267,14 +267,14 @@ _PAIR_HEAD = " diachi   Nomi      n |"
 
 def hq_table(scores: dict[str, Scores]) -> str:
     head = (
-        f"{'seat addresses':20s} | {'names its commune':^21s} | {'(by a former name)':^21s} | "
-        f"{'all':^21s}\n{'noise kind':20s} |" + _PAIR_HEAD * 3
+        f"{'seat addresses':26s} | {'names its commune':^21s} | {'(by a former name)':^21s} | "
+        f"{'all':^21s}\n{'noise kind':26s} |" + _PAIR_HEAD * 3
     )
     lines = [head, "-" * len(head.splitlines()[1])]
     for kind in KINDS:
         p = f"hq|{kind}|"
         lines.append(
-            f"{kind:20s} | {_pair(scores, p + 'named')} | "
+            f"{kind:26s} | {_pair(scores, p + 'named')} | "
             f"{_pair(scores, p + 'named_old_whole')} | {_pair(scores, p + 'commune')}"
         )
     return "\n".join(lines)
@@ -284,7 +284,7 @@ def succession_table(scores: dict[str, Scores]) -> str:
     """Seat addresses only the succession table can place: a former district named alone,
     or a former commune that was split among several new ones."""
     head = (
-        f"{'as far as succession allows':42s} | {'top answer right':^21s} | "
+        f"{'as far as succession allows':48s} | {'top answer right':^21s} | "
         f"{'diachi: in cands':>16s} | {'diachi: conf>=0.9':>17s}"
     )
     lines = [head, "-" * len(head)]
@@ -298,7 +298,7 @@ def succession_table(scores: dict[str, Scores]) -> str:
             if not d.get(p).n:
                 continue
             lines.append(
-                f"{label + ' ' + kind:42s} | {_pair(scores, p)} | "
+                f"{label + ' ' + kind:48s} | {_pair(scores, p)} | "
                 f"{_cell(d.get(p + '|in_candidates')):>16s} | "
                 f"{_cell(d.get(p + '|confident')):>17s}"
             )
@@ -307,8 +307,8 @@ def succession_table(scores: dict[str, Scores]) -> str:
 
 def osm_table(scores: dict[str, Scores]) -> str:
     head = (
-        f"{'OSM points':30s} | {'commune right':^21s} | {'place within 30 m':^21s} | "
-        f"{'place, in registry':^21s}\n{'query / noise kind':30s} |" + _PAIR_HEAD * 3
+        f"{'OSM points':36s} | {'commune right':^21s} | {'place within 30 m':^21s} | "
+        f"{'place, in registry':^21s}\n{'query / noise kind':36s} |" + _PAIR_HEAD * 3
     )
     lines = [head, "-" * len(head.splitlines()[1])]
     for source in ("osm_2025", "osm_tagged"):
@@ -317,7 +317,7 @@ def osm_table(scores: dict[str, Scores]) -> str:
             if not scores["diachi"].get(p + "commune").n:
                 continue
             lines.append(
-                f"{source + ' ' + kind:30s} | {_pair(scores, p + 'commune')} | "
+                f"{source + ' ' + kind:36s} | {_pair(scores, p + 'commune')} | "
                 f"{_pair(scores, p + 'place')} | {_pair(scores, p + 'place_in_registry')}"
             )
     return "\n".join(lines)
