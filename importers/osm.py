@@ -455,7 +455,7 @@ def _prepare(
         ("building", "stage_building", "geom"),
         ("poi", "stage_poi", "geom"),
         ("hamlet", "stage_hamlet", "geom"),
-        ("address", "stage_address", "point"),
+        ("address", "stage_address", "geom"),  # a building across the edge is in the file
     ):
         outside = conn.execute(text(f"DELETE FROM {table} WHERE NOT {_inside(geom)}"), box)
         if outside.rowcount:
@@ -762,7 +762,8 @@ SELECT v.place_id FROM place_version v
 WHERE upper_inf(v.recorded) AND upper_inf(v.valid) AND v.status = 'proposed'
   AND v.source = :source AND v.osm_id IS NOT NULL
   AND EXISTS (SELECT 1 FROM osm_dataset d WHERE d.name = ANY(:names)
-              AND d.bbox && v.location AND ST_Intersects(d.bbox, v.location))
+              AND (v.tx_id = d.tx_id  -- written by its import, maybe just across the edge
+                   OR d.bbox && v.location AND ST_Intersects(d.bbox, v.location)))
 ORDER BY v.place_id
 """
 

@@ -385,3 +385,34 @@ def test_the_demo_approves_the_bundled_places_once(data_dir: Path, database: Dat
     assert [tuple(s) for s in statuses] == [
         ("active", first.approved, first.approved, "demo approval", "demo")
     ]
+
+
+def test_a_building_across_the_edge_of_the_extract_keeps_its_address(
+    tmp_path: Path, database: Database
+) -> None:
+    # The extract holds whole buildings that cross its bounds (osmium's complete ways);
+    # this one's centre lies north of the edge, two of its corners inside.
+    w, s, e, n = BOUNDS
+    objects = [
+        _node(31, 106.6890, n - 0.0001),
+        _node(32, 106.6892, n - 0.0001),
+        _node(33, 106.6892, n + 0.0005),
+        _node(34, 106.6890, n + 0.0005),
+        _way(301, [31, 32, 33, 34, 31], building="yes", **_address("88")),
+    ]
+    path = tmp_path / "edge.osm"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+        f'<bounds minlat="{s}" minlon="{w}" maxlat="{n}" maxlon="{e}"/>\n'
+        + "\n".join(objects)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+
+    report = run(database, path)
+
+    assert report.places["new"] == 1
+    assert "address: outside the extract's bounds" not in report.skipped
+    with database.read() as conn:
+        building = _current(conn, "w301")
+    assert (building.kind, building.house_number) == ("building", "88")
