@@ -44,6 +44,7 @@ from bench.geocode_queries import (
     Answer,
     Query,
     Tally,
+    code_state,
     commune_right,
     confident,
     diachi_answers,
@@ -243,7 +244,7 @@ def confident_wrong(
     queries: list[Query], answers: list[Answer], limit: int
 ) -> list[dict[str, Any]]:
     """Answers at confidence >= 0.9 that are wrong (what costs precision)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for q, a in zip(queries, answers, strict=True):
         if confident(a) and not right(q, a) and len(out) < limit:
             out.append(
@@ -320,8 +321,12 @@ def main() -> None:
         f"{sum(q.source != 'hq' for q in queries):,} OSM points) on {at}, seed {args.seed}; "
         f"geocoded in {geocoded - built:.1f} s ({rate:.0f}/s), load average "
         f"{before['load_average_1_5_15'][0]} → {after['load_average_1_5_15'][0]}, "
-        f"commit {before['git_commit'][:7]}\n"
+        f"commit {before['git_commit'][:7]}"
     )
+    modified = code_state()["modified"]
+    if modified:
+        print(f"uncommitted in geo/, registry/, web/: {', '.join(m[3:] for m in modified)}")
+    print()
     print(report)
     print("\ntargets:")
     for goal in goals:
@@ -335,6 +340,7 @@ def main() -> None:
         "geocode-quality",
         {
             "machine": before,
+            "code": code_state(),
             "load_average_after": after["load_average_1_5_15"],
             "args": {k: str(v) for k, v in vars(args).items()},
             "date": str(at),

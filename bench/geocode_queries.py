@@ -32,12 +32,14 @@ import csv
 import math
 import random
 import re
+import subprocess
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -53,6 +55,7 @@ from bench.noise import (
 )
 from geo.geocode.forward import geocode, street_key
 from geo.house_number import parse_house_number
+from registry.config import PROJECT_ROOT
 
 DEFAULT_DATA = Path("/work/shared/data/geocode-groundtruth-dev")
 HQ_FILE = "ward_hq_addresses_dev.csv"
@@ -391,3 +394,18 @@ class Scores:
 
     def get(self, key: str) -> Tally:
         return self.tallies.get(key, Tally())
+
+
+def code_state() -> dict[str, Any]:
+    """The commit measured and the files of the geocoder's packages that differ from it
+    (others edit them while this runs)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "modified": git("status", "--porcelain", "--", "geo", "registry", "web").splitlines(),
+    }

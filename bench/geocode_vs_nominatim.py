@@ -55,6 +55,7 @@ from bench.geocode_queries import (
     Query,
     Scores,
     Tally,
+    code_state,
     commune_right,
     diachi_answers,
     hq_queries,
@@ -354,21 +355,6 @@ def misses(
                 }
             )
     return dict(out)
-
-
-def code_state() -> dict[str, Any]:
-    """The commit measured and the files of the geocoder's packages that differ from it
-    (others edit them while this runs)."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "HEAD"),
-        "modified": git("status", "--porcelain", "--", "geo", "registry", "web").splitlines(),
-    }
 
 
 def confident_wrong(
