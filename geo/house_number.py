@@ -3,7 +3,7 @@
 A house number is read as a run of *clauses* in any order, each optionally after a comma,
 semicolon, colon or dash:
 
-* **the number**, bare or after "số", "số nhà", "SN", "nhà", "nhà số": "12", "3A", "12bis",
+* **the number**, bare or after "số", "số nhà", "SN", "nhà", "nhà số", "No.": "12", "3A", "12bis",
   "12 bis", "12-14" (one house spanning 12 to 14), or a southern slash chain "45/12/7":
   house 7 in the alley leaving at number 12 of the alley leaving the street at number 45;
 * **an alley named by its word**: "hẻm", "ngõ", "ngách", "kiệt" or "h.", "ng.", "ngh.",
@@ -42,7 +42,7 @@ Where usage is ambiguous:
     building   = ("toa" | "block" | "lo" | "day" | "nha") " " code
     unit       = ("phong" | "can ho" | "kiot" | "tang" | "lau" | "quay" | "sap") " " code
     value      = digits without leading zeros and a lower-case suffix ("3a", "12bis"),
-                 or two of those joined by "-" ("12-14")
+                 or several of those joined by "-" ("12-14", "56-58-60")
     code       = as written, folded, separators removed ("A-12-03" -> "a1203")
 
 Alleys are in chain order, buildings and units in written order. "tòa nhà" and "tháp" are
@@ -177,12 +177,15 @@ def _atom(tokens: list[_Token], i: int) -> tuple[str, int] | None:
 
 
 def _value(tokens: list[_Token], i: int) -> tuple[str, int] | None:
-    """One number at ``tokens[i]`` in display form ("12", "3A", "12-14") and the index after."""
+    """One number at ``tokens[i]`` in display form ("12", "3A", "12-14", "56-58-60") and
+    the index after."""
     first = _atom(tokens, i)
-    if first is None or _key(tokens, first[1]) != "-":
-        return first
-    second = _atom(tokens, first[1] + 1)
-    return first if second is None else (f"{first[0]}-{second[0]}", second[1])
+    if first is None:
+        return None
+    shown, end = first
+    while _key(tokens, end) == "-" and (more := _atom(tokens, end + 1)) is not None:
+        shown, end = f"{shown}-{more[0]}", more[1]
+    return shown, end
 
 
 def _path(tokens: list[_Token], i: int) -> tuple[tuple[str, ...], int] | None:
@@ -238,7 +241,7 @@ def _keywords(
 # code with a digit; "ngõ"/"hẻm" take a name only when spelt with their diacritics.
 _KEYWORDS = sorted(
     [
-        *_keywords("number", "", "số nhà,so nha,nhà số,nha so,số,so,sn,nhà,nha"),
+        *_keywords("number", "", "số nhà,so nha,nhà số,nha so,số,so,sn,nhà,nha,no,nr"),
         *_keywords("nothing", "", "không số,khong so"),
         *_keywords("alley", "hem", "hẻm", named=True),
         *_keywords("alley", "hem", "hem,h"),

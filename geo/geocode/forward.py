@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -21,6 +22,7 @@ from sqlalchemy import Connection, text
 from geo.address import ParsedAddress, parse_address
 from geo.geocode import cache
 from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, resolve
+from geo.geocode.house_match import place_readings, readings, street_names
 from geo.text import fold
 
 LEVELS = ("place", "street", "commune", "province")
@@ -98,11 +100,11 @@ _PLACES_SQL = """
 SELECT v.place_id, v.code, v.house_number, v.street_name, ST_X(v.location) AS lon,
        ST_Y(v.location) AS lat
 FROM place_version v
-WHERE upper_inf(v.recorded) AND v.valid @> CAST(:at AS date) AND v.status = 'active'
-  AND v.house_number_parts->>'normalized' = :hn
-  AND v.commune_unit_id = ANY(:communes)
+WHERE upper_inf(v.recorded) AND v.commune_unit_id = :commune
+  AND v.house_number_parts->>'base' = :base
+  AND v.valid @> CAST(:at AS date) AND v.status = 'active'
 ORDER BY v.kind <> 'building', v.place_id
-LIMIT 20
+LIMIT 200
 """
 
 
@@ -142,23 +144,15 @@ def _best_in_commune(
     conn: Connection, parsed: ParsedAddress, admin: AdminMatch, cc: CommuneCandidate, at: date
 ) -> Candidate:
     base = _commune_candidate(conn, cc, parsed, admin)
-    if not parsed.street:
+    names = street_names(parsed.house, parsed.street)
+    if not names:
         return base
-    if parsed.house and parsed.house.normalized:
-        place = _place(conn, parsed, cc, at)
-        if place is not None:
-            return _place_candidate(base, place, parsed)
-    keys, area = _keys(parsed.street), cc.commune.id
-    street = (  # no street of the base map in the commune: none can match (one query less)
-        cache.remember(
-            ("street", tuple(keys), area),
-            lambda: conn.execute(text(_STREETS_SQL), {"keys": keys, "area": area}).first(),
-        )
-        if _covered(conn, area)
-        else None
-    )
+    place = _place(conn, parsed, cc, at)
+    if place is not None:
+        return _place_candidate(base, place, parsed)
+    street = _street(conn, names, cc.commune.id)
     if street is None:
-        return _street_not_found(conn, base, parsed.street, cc)
+        return _street_not_found(conn, base, names[-1], cc)
     base.level, base.lon, base.lat, base.street = "street", street.lon, street.lat, street.name
     base.explain.append(f"street matched: {street.name}")
     if parsed.house and parsed.house.number:
@@ -166,6 +160,26 @@ def _best_in_commune(
         base.confidence = min(base.confidence, 0.7)
         base.category = "C"
     return base
+
+
+def _street(conn: Connection, names: list[str], area: int) -> Any:
+    """The longest base-map street in commune ``area`` named by the first of ``names``
+    that it has (lon/lat: its point nearest the commune's inner point); None if none."""
+    if not _covered(conn, area):  # no street of the base map there: none can match
+        return None
+    for name in names:
+        keys = _keys(name)
+        street = cache.remember(
+            ("street", tuple(keys), area),
+            partial(_street_sql, conn, keys, area),
+        )
+        if street is not None:
+            return street
+    return None
+
+
+def _street_sql(conn: Connection, keys: list[str], area: int) -> Any:
+    return conn.execute(text(_STREETS_SQL), {"keys": keys, "area": area}).first()
 
 
 def _street_not_found(
@@ -203,16 +217,19 @@ def _covered(conn: Connection, commune_id: int) -> bool:
 def _place(
     conn: Connection, parsed: ParsedAddress, cc: CommuneCandidate, at: date
 ) -> tuple[int, int | None, str, str, float, float, float] | None:
-    assert parsed.house is not None and parsed.street is not None
-    hn = parsed.house.normalized
+    """The registered active place(s) in the commune carrying the address's house number
+    on its street (:mod:`geo.geocode.house_match`), the first with how far apart they lie."""
+    wanted = readings(parsed.house, parsed.street)
+    if not wanted or parsed.house is None or parsed.house.base is None:
+        return None
+    base = str(parsed.house.base)
     rows = cache.remember(
-        ("places", hn, cc.commune.id, at),
+        ("places", base, cc.commune.id, at),
         lambda: conn.execute(
-            text(_PLACES_SQL), {"hn": hn, "communes": [cc.commune.id], "at": at}
+            text(_PLACES_SQL), {"base": base, "commune": cc.commune.id, "at": at}
         ).all(),
     )
-    wanted = street_key(parsed.street)
-    same = [r for r in rows if r.street_name and street_key(r.street_name) == wanted]
+    same = [r for r in rows if place_readings(r.house_number, r.street_name) & wanted]
     if not same:
         return None
     r = same[0]

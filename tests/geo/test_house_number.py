@@ -43,6 +43,8 @@ PARTS = [
     ("12 B Lê Lợi", "12B", 12, "B", "", None, None),
     ("12-14", "12-14", 12, None, "", None, None),
     ("số 12 – 14 Hàng Bài", "12-14", 12, None, "", None, None),
+    ("56-58-60 Phố Nguyễn Thái Học", "56-58-60", 56, None, "", None, None),
+    ("No. 1B Phố Quốc Tử Giám", "1B", 1, "B", "", None, None),
     # Hanoi: ngõ, ngách, in any order; a path after either word runs from the street.
     ("số 7 ngõ 12 ngách 5", "7", 7, None, "ngo 12, ngach 5", None, None),
     ("7 ngõ 12 ngách 5", "7", 7, None, "ngo 12, ngach 5", None, None),

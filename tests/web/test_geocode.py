@@ -32,6 +32,38 @@ def test_registered_place_is_found_with_its_code(client: TestClient, conn: Conne
     assert same["code"] == place["code"]
 
 
+def test_a_house_in_an_alley_is_found_however_the_alley_is_written(
+    client: TestClient, conn: Connection
+) -> None:
+    # Registered the way OpenStreetMap tags it: the alley is part of the street's name.
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="160/22", street="Hẻm 160 Võ Thị Sáu")
+    for written in (
+        "160/22 Võ Thị Sáu, Phường Xuân Hòa, TP.HCM",
+        "Số 22 hẻm 160 đường Võ Thị Sáu, P. Xuân Hòa, Thành phố Hồ Chí Minh",
+        "160/22 Hẻm 160 Võ Thị Sáu, phuong Xuan Hoa, HCM",
+    ):
+        best = _best(client, q=written)
+        assert (best["level"], best["code"]) == ("place", place["code"]), written
+    other = _best(client, q="160/24 Võ Thị Sáu, Phường Xuân Hòa, TP.HCM")
+    assert other["level"] != "place"
+
+
+def test_a_house_on_a_named_alley_is_found(client: TestClient, conn: Connection) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(
+        client,
+        field,
+        review,
+        house_number="20",
+        street="Ngõ Thông Phong",
+        lon=105.8358,
+        lat=21.0285,
+    )
+    best = _best(client, q="20 Ngõ Thông Phong, Phường Văn Miếu - Quốc Tử Giám, Hà Nội")
+    assert (best["level"], best["code"]) == ("place", place["code"])
+
+
 def test_commune_by_new_name_without_diacritics(client: TestClient) -> None:
     best = _best(client, q="phuong xuan hoa, thanh pho ho chi minh")
     assert best["level"] == "commune"
