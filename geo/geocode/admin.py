@@ -43,6 +43,7 @@ class CommuneCandidate:
     partial: bool = False
     guessed: bool = False  # named after a former district, not named itself
     shadowed: bool = False  # a former unit of the same name went elsewhere
+    by_street: bool = False  # not named: a street of the address runs through it
 
 
 @dataclass
@@ -142,7 +143,8 @@ def _successors(conn: Connection, unit_ids: list[int]) -> list[tuple[int, Unit, 
     ]
 
 
-def _province_at(conn: Connection, code: str, at: date) -> Unit | None:
+def province_at(conn: Connection, code: str, at: date) -> Unit | None:
+    """The 2025 province with ``code`` in force on ``at``; None when there is none."""
     cached = cache.current()
     row = (
         cached.province_at(code, at)
@@ -172,7 +174,7 @@ def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
     elif old_districts:
         _district_seat(conn, old_districts, at, match)
     if not match.communes and new_provinces:
-        match.provinces = [p for p in (_province_at(conn, c, at) for c in new_provinces) if p]
+        match.provinces = [p for p in (province_at(conn, c, at) for c in new_provinces) if p]
     return match
 
 
@@ -301,7 +303,7 @@ def _communes(
             )
         elsewhere = _successor_ids(conn, old)
         for u in new:
-            province = _province_at(conn, u.parent_code or "", at)
+            province = province_at(conn, u.parent_code or "", at)
             if province is not None:
                 shadowed = any(u.id not in ids for ids in elsewhere)
                 match.communes.append(CommuneCandidate(u, province, shadowed=shadowed))
@@ -314,7 +316,7 @@ def _communes(
         return
     if new:
         for u in new:
-            province = _province_at(conn, u.parent_code or "", at)
+            province = province_at(conn, u.parent_code or "", at)
             if province is not None:
                 match.communes.append(CommuneCandidate(u, province))
         return
@@ -353,7 +355,7 @@ def _via_succession(conn: Connection, old: list[Unit], at: date, match: AdminMat
     match.old_units += old
     by_id = {u.id: u for u in old}
     for old_id, successor, whole in _successors(conn, list(by_id)):
-        province = _province_at(conn, successor.parent_code or "", at)
+        province = province_at(conn, successor.parent_code or "", at)
         if province is None:
             continue
         match.communes.append(
@@ -386,7 +388,7 @@ def _district_seat(conn: Connection, districts: set[str], at: date, match: Admin
     )
     seen: set[int] = set()
     for r in chosen:
-        province = _province_at(conn, r.parent_code or "", at)
+        province = province_at(conn, r.parent_code or "", at)
         if province is not None and r.id not in seen:
             seen.add(r.id)
             unit = Unit(r.id, r.code, r.level, r.name, r.parent_code, False, False, False)

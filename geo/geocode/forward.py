@@ -21,12 +21,13 @@ from sqlalchemy import Connection, text
 
 from geo.address import ParsedAddress, parse_address
 from geo.geocode import cache
-from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, resolve
+from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, province_at, resolve
 from geo.geocode.house_match import place_readings, readings, street_names
 from geo.text import fold
 
 LEVELS = ("place", "street", "commune", "province")
 STREET_PREFIXES = ("duong ", "pho ", "dai lo ")
+ALLEY_PREFIXES = ("ngo ", "hem ", "kiet ")  # "33 Lương Sử C" is on "Ngõ Lương Sử C"
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ CROSS JOIN LATERAL (
 ) p
 WHERE s.name_folded = ANY(:keys)
   AND ST_Intersects(s.geom, (SELECT boundary FROM admin_unit WHERE id = :area))
-ORDER BY ST_Length(s.geom::geography) DESC
+ORDER BY array_position(CAST(:keys AS text[]), s.name_folded), ST_Length(s.geom::geography) DESC
 LIMIT 1
 """
 
@@ -122,9 +123,31 @@ def geocode(conn: Connection, query: str, at: date, limit: int = 5) -> GeocodeRe
     return GeocodeResult(query, parsed, candidates[:limit], ambiguous)
 
 
+_COMMUNES_BY_STREET_SQL = """
+SELECT DISTINCT u.id, u.code, u.level, u.name, u.parent_code
+FROM street s
+JOIN admin_unit_part p ON p.level = 'commune' AND p.valid @> CAST(:at AS date)
+     AND p.geom && s.geom AND ST_Intersects(p.geom, s.geom)
+JOIN admin_unit u ON u.id = p.unit_id
+WHERE s.name_folded = ANY(:keys)
+  AND (CAST(:provinces AS text[]) IS NULL OR u.parent_code = ANY(:provinces))
+  AND (CAST(:districts AS bigint[]) IS NULL OR EXISTS (
+       SELECT 1 FROM admin_unit_part d WHERE d.unit_id = ANY(:districts)
+       AND d.geom && s.geom AND ST_Intersects(d.geom, s.geom)))
+ORDER BY u.code
+LIMIT :limit
+"""
+STREET_COMMUNES = 30  # communes a street name without a commune may point to, at most
+
+
 def _candidates(
     conn: Connection, parsed: ParsedAddress, admin: AdminMatch, at: date
 ) -> list[Candidate]:
+    names = street_names(parsed.house, parsed.street)
+    if names and all(c.guessed for c in admin.communes):
+        by_street = _by_street(conn, parsed, admin, names, at)
+        if by_street:
+            return by_street
     if not admin.communes:
         return [_province_candidate(conn, p, parsed, admin) for p in admin.provinces]
     out: list[Candidate] = []
@@ -132,12 +155,90 @@ def _candidates(
         out.append(_best_in_commune(conn, parsed, admin, cc, at))
     if len(out) > 1:
         _penalise_ambiguity(out)
+    if names and all(c.level == "commune" for c in out):
+        elsewhere = _found_elsewhere(conn, parsed, admin, names, at, out)
+        if elsewhere is not None:
+            return [elsewhere, *out]
     return out
+
+
+def _found_elsewhere(
+    conn: Connection,
+    parsed: ParsedAddress,
+    admin: AdminMatch,
+    names: list[str],
+    at: date,
+    written: list[Candidate],
+) -> Candidate | None:
+    """The house, registered in one commune of the province(s) but not in the commune
+    the address names — the writer gave the former district ("20 Cát Linh, Đống Đa"), a
+    neighbouring ward, or a ward that was split. Only a house match counts, and it stays
+    below the confidence of a written commune that agrees."""
+    by_street = _by_street(conn, parsed, admin, names, at)
+    houses = [c for c in by_street if c.level == "place"]
+    if len(houses) != 1:
+        return None
+    house = houses[0]
+    named = ", ".join(sorted({c.commune.name for c in written if c.commune}))
+    house.explain.append(f"the house is registered here, not in {named} as written")
+    untyped = parsed.commune is not None and not parsed.commune.type_word
+    house.confidence, house.category = (0.85, "B") if untyped else (0.75, "C")
+    where = house.commune.name if house.commune else "another commune"
+    for c in written:  # a commune the base map does not cover yet may still be right
+        c.confidence, c.category = min(c.confidence, 0.8), "C"
+        c.explain.append(f"a house with this address is registered in {where}")
+    return house
+
+
+def _by_street(
+    conn: Connection, parsed: ParsedAddress, admin: AdminMatch, names: list[str], at: date
+) -> list[Candidate]:
+    """No commune written (or only a former district): the communes the address's street
+    runs through, within the province or former district written, each searched for the
+    house. One commune with the house registered is a fair answer; otherwise it is
+    ambiguous, or only as sure as a street can be."""
+    provinces = sorted(
+        {p.code for p in admin.provinces} | {c.province.code for c in admin.communes}
+    )
+    districts = sorted({u.id for u in admin.old_units if u.level == "district"})
+    keys = [k for name in names for k in _keys(name)]
+    rows = conn.execute(
+        text(_COMMUNES_BY_STREET_SQL),
+        {
+            "keys": keys,
+            "at": at,
+            "provinces": provinces or None,
+            "districts": districts or None,
+            "limit": STREET_COMMUNES,
+        },
+    ).all()
+    found: list[Candidate] = []
+    for r in rows:
+        province = province_at(conn, r.parent_code or "", at)
+        if province is None:
+            continue
+        unit = Unit(r.id, r.code, r.level, r.name, r.parent_code, False, False, False)
+        cc = CommuneCandidate(unit, province, by_street=True)
+        found.append(_best_in_commune(conn, parsed, admin, cc, at))
+    houses = [c for c in found if c.level == "place"]
+    written = admin.province_named or bool(districts)
+    for c in found:
+        c.explain.append("commune not written: found by the street")
+        if len(houses) == 1 and c is houses[0]:
+            c.confidence, c.category = (0.9, "B") if written else (0.85, "B")
+        elif houses:
+            c.confidence, c.category = min(c.confidence, 0.5), "C"
+        elif len(found) == 1:
+            c.confidence = min(c.confidence, 0.7 if written else 0.6)
+        else:
+            c.confidence, c.category = min(c.confidence, 0.5), "C"
+            c.explain.append("ambiguous: the street runs through several communes")
+    return found
 
 
 def _keys(name: str) -> list[str]:
     key = street_key(name)
-    return [key] + [p + key for p in STREET_PREFIXES]
+    return [key] + [p + key for p in (*STREET_PREFIXES, *ALLEY_PREFIXES) if not key.startswith(p)]
 
 
 def _best_in_commune(
@@ -314,6 +415,8 @@ def _admin_confidence(
     """Confidence and category of the administrative part alone."""
     if cc.guessed:
         return 0.6, "C"
+    if cc.by_street:
+        return 0.7, "B"
     if cc.partial:
         return 0.55, "C"
     if admin.marked_old_unmatched:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from tests.web.factories import bearer, make_place
+from geo.text import fold
+from tests.web.factories import XUAN_HOA, bearer, make_place
 from tests.web.problems import assert_problem
 from web.schemas_geocode import GeocodeOut
 
@@ -62,6 +63,64 @@ def test_a_house_on_a_named_alley_is_found(client: TestClient, conn: Connection)
     )
     best = _best(client, q="20 Ngõ Thông Phong, Phường Văn Miếu - Quốc Tử Giám, Hà Nội")
     assert (best["level"], best["code"]) == ("place", place["code"])
+
+
+def _street(conn: Connection, name: str, lon: float, lat: float) -> None:
+    """A base-map street of ``name`` through (lon, lat), as an OSM import writes it."""
+    tx = conn.execute(
+        text(
+            "INSERT INTO change_transaction (organisation, source) VALUES ('OSM', 'import:osm')"
+            " RETURNING id"
+        )
+    ).scalar_one()
+    conn.execute(
+        text(
+            "INSERT INTO street (osm_id, name, name_folded, highway, geom, source, licence,"
+            " dataset, tx_id) VALUES ('w1', :name, :folded, 'secondary',"
+            " ST_SetSRID(ST_MakeLine(ST_MakePoint(:x0, :y), ST_MakePoint(:x1, :y)), 4326),"
+            " 'osm', 'ODbL-1.0', 'test', :tx)"
+        ),
+        {
+            "name": name,
+            "folded": fold(name),
+            "x0": lon - 4e-4,
+            "x1": lon + 4e-4,
+            "y": lat,
+            "tx": tx,
+        },
+    )
+
+
+def test_without_a_commune_the_street_and_house_find_the_place(
+    client: TestClient, conn: Connection
+) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="45", street="Trần Cao Vân")
+    _street(conn, "Đường Trần Cao Vân", *XUAN_HOA)
+    for written in ("45 Trần Cao Vân", "45 Tran Cao Van, TP HCM", "45 Trần Cao Vân, Quận 3"):
+        best = _best(client, q=written)
+        assert (best["level"], best["code"]) == ("place", place["code"]), written
+        assert best["commune"]["code"] == "27139"
+        assert any("not written" in e for e in best["explain"])
+    # a house the registry does not have on that street: the street, not sure
+    best = _best(client, q="47 Trần Cao Vân, TP HCM")
+    assert best["level"] == "street" and best["confidence"] < 0.9
+
+
+def test_a_house_registered_outside_the_commune_written_is_found_there(
+    client: TestClient, conn: Connection
+) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="45", street="Trần Cao Vân")
+    _street(conn, "Đường Trần Cao Vân", *XUAN_HOA)
+    # the next ward, which the base map does not cover: it may be right, but the house
+    # registered in Xuân Hòa is offered and neither is sure
+    r = client.get("/geocode", params={"q": "45 Trần Cao Vân, Phường Bàn Cờ, TP.HCM"})
+    out = GeocodeOut.model_validate(r.json())
+    assert {(c.level, c.code) for c in out.candidates} >= {("place", place["code"])}
+    assert all(c.confidence < 0.9 for c in out.candidates)
+    assert out.candidates[0].commune is not None
+    assert out.candidates[0].commune.name == "Phường Bàn Cờ"  # as written, first
 
 
 def test_commune_by_new_name_without_diacritics(client: TestClient) -> None:
