@@ -297,6 +297,7 @@ def main() -> None:
     started = time.perf_counter()
     with engine.connect() as conn:
         before = machine(conn)
+        code = code_state()
         olds = OldNames(conn)
         queries = hq_queries(
             read_rows(args.data / HQ_FILE, args.limit), olds, args.seed, args.kinds
@@ -323,9 +324,8 @@ def main() -> None:
         f"{before['load_average_1_5_15'][0]} → {after['load_average_1_5_15'][0]}, "
         f"commit {before['git_commit'][:7]}"
     )
-    modified = code_state()["modified"]
-    if modified:
-        print(f"uncommitted in geo/, registry/, web/: {', '.join(m[3:] for m in modified)}")
+    if code["modified"]:
+        print(f"uncommitted in geo/, registry/, web/: {', '.join(m[3:] for m in code['modified'])}")
     print()
     print(report)
     print("\ntargets:")
@@ -340,7 +340,7 @@ def main() -> None:
         "geocode-quality",
         {
             "machine": before,
-            "code": code_state(),
+            "code": code,
             "load_average_after": after["load_average_1_5_15"],
             "args": {k: str(v) for k, v in vars(args).items()},
             "date": str(at),
