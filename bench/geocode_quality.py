@@ -51,6 +51,7 @@ from bench.geocode_queries import (
     error_m,
     hq_queries,
     osm_queries,
+    parse_kinds,
     place_right,
     read_rows,
     right,
@@ -272,20 +273,12 @@ def _print_misses(found: dict[str, list[dict[str, Any]]], kinds: list[str]) -> N
 # ---------------------------------------------------------------- main
 
 
-def _kinds(value: str) -> list[str]:
-    kinds = [k.strip() for k in value.split(",") if k.strip()]
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
-    return kinds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--kinds", type=_kinds, default=list(KINDS), help="comma-separated")
+    parser.add_argument("--kinds", type=parse_kinds, default=list(KINDS), help="comma-separated")
     parser.add_argument("--limit", type=int, default=None, help="rows per CSV (a quick run)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show-misses", type=int, default=0, metavar="N", help="per kind")

@@ -28,6 +28,7 @@ OSM point.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import math
 import random
@@ -409,3 +410,12 @@ def code_state() -> dict[str, Any]:
         "commit": git("rev-parse", "HEAD"),
         "modified": git("status", "--porcelain", "--", "geo", "registry", "web").splitlines(),
     }
+
+
+def parse_kinds(value: str) -> list[str]:
+    """``--kinds a,b``: noise kinds of :mod:`bench.noise`, checked."""
+    kinds = [k.strip() for k in value.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown kinds {unknown}; known: {', '.join(KINDS)}")
+    return kinds

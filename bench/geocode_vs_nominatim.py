@@ -1,7 +1,8 @@
 """Geocoding accuracy and throughput, diachi beside Nominatim, on the development set
 under every noise kind of :mod:`bench.noise`.
 
-``python -m bench.geocode_vs_nominatim [--nominatim URL] [--diachi-url URL] [--limit N]``
+``python -m bench.geocode_vs_nominatim [--nominatim URL] [--diachi-url URL] [--limit N]
+[--kinds K,K]``
 
 Queries: the commune seat addresses (``address_with_province`` of
 ward_hq_addresses_dev.csv) and the OSM address points (``address_2025`` and
@@ -60,6 +61,7 @@ from bench.geocode_queries import (
     diachi_answers,
     hq_queries,
     osm_queries,
+    parse_kinds,
     place_right,
     read_rows,
     right,
@@ -373,6 +375,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=None, help="rows per CSV (a quick run)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kinds", type=parse_kinds, default=list(KINDS), help="comma-separated")
     parser.add_argument("--nominatim", default="http://127.0.0.1:8088")
     parser.add_argument("--diachi-url", default=None, help="a running diachi serve")
     parser.add_argument("--workers", type=int, default=2, help="for the diachi serve started")
@@ -387,10 +390,10 @@ def main() -> None:
     t0 = time.perf_counter()
     with engine.connect() as conn:
         olds = OldNames(conn)
-        queries = hq_queries(read_rows(args.data / HQ_FILE, args.limit), olds, args.seed)
-        queries += osm_queries(
-            conn, read_rows(args.data / OSM_FILE, args.limit), olds, args.seed, at
-        )
+        hq_rows = read_rows(args.data / HQ_FILE, args.limit)
+        queries = hq_queries(hq_rows, olds, args.seed, args.kinds)
+        osm_rows = read_rows(args.data / OSM_FILE, args.limit)
+        queries += osm_queries(conn, osm_rows, olds, args.seed, at, args.kinds)
         print(f"{len(queries)} queries ({Counter(q.source for q in queries)})")
         t1 = time.perf_counter()
         answers = {"diachi": diachi_answers(conn, queries, at)}
