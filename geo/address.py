@@ -80,6 +80,7 @@ from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from geo.house_number import HouseNumber, read_house_number
+from geo.keyboard import untype
 from geo.text import clean, fold
 
 __all__ = ["ParsedAddress", "UnitMention", "fold_street", "parse_address"]
@@ -1326,7 +1327,7 @@ def parse_address(text: str) -> ParsedAddress:
         raise TypeError(f"an address is text, not {type(text).__name__}")
     ignored: list[str] = []
     lines = _LINE_BREAKS.sub(", ", text) if "\n" in text or "\r" in text else text
-    lines = _BEFORE_MERGER.sub(" cũ", clean(lines))
+    lines = _BEFORE_MERGER.sub(" cũ", untype(clean(lines)))
     cleaned = _tidy(_strip_noise(lines, ignored), bool(ignored))
     reader = _Reader(cleaned, _Ctx(_ACCENTED.search(cleaned) is None))
     pieces, house = _read(reader)

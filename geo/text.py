@@ -29,11 +29,15 @@ __all__ = [
 
 # --- fold --------------------------------------------------------------------------------------
 
+_INVISIBLE_CHARS = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"  # zero-width, BOM, soft hyphen
 _STROKE_LETTERS = str.maketrans({"đ": "d", "Đ": "d", "Ð": "d", "ð": "d"})  # no decomposition
 
 
 def _fold_char(char: str) -> str:
-    """Fold one code point: compatibility-decompose, case-fold, drop marks, non-alnum to space."""
+    """Fold one code point: compatibility-decompose, case-fold, drop marks and invisible
+    characters (as :func:`clean` does), non-alnum to space."""
+    if char in _INVISIBLE_CHARS:
+        return ""
     text = char
     for _ in range(4):  # repeat until stable: case folding can produce decomposable letters
         step = unicodedata.normalize("NFKD", text).casefold().translate(_STROKE_LETTERS)
@@ -79,6 +83,7 @@ def fold(text: str) -> str:
 
 # --- clean -------------------------------------------------------------------------------------
 
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110"})  # Icelandic Ð, left by legacy encodings
 _WORD = re.compile(r"[^\W\d_]+")
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
@@ -97,7 +102,7 @@ def _nucleus(vowels: str, closed: bool) -> int | None:
     return 0 if len(vowels) == 1 else None
 
 
-def _tone_index(syllable: str) -> int | None:
+def tone_index(syllable: str) -> int | None:
     """Where the tone goes in a lower-case syllable without tone, or None if not Vietnamese."""
     match = _SYLLABLE.fullmatch(syllable)
     if match is None:
@@ -118,7 +123,7 @@ def _retone(word: str) -> str:
     if len(tones) != 1:
         return word
     bare = unicodedata.normalize("NFC", decomposed.replace(tones[0], ""))
-    index = _tone_index(bare.lower())
+    index = tone_index(bare.lower())
     if index is None:
         return word
     return unicodedata.normalize("NFC", bare[: index + 1] + tones[0] + bare[index + 1 :])
@@ -132,18 +137,22 @@ def _retone_match(match: re.Match[str]) -> str:
 def clean(text: str) -> str:
     """The display form of ``text``; case and punctuation are kept.
 
-    NFC (decomposed input is composed), "Ð" (U+00D0) read as "Đ", whitespace runs collapsed
-    to one space and trimmed, and in each syllable the tone mark placed the way official
-    documents do: on the first vowel of oa, oe, uy when nothing follows ("Hòa", "Khỏe",
-    "Thủy"), otherwise on the main vowel ("Hoàng", "Thuyết", "Quỳnh"). Words that are not one
-    Vietnamese syllable with a single tone mark are left as they are.
+    Invisible characters (zero-width spaces and joiners, the byte-order mark, soft hyphens)
+    removed, NFC (decomposed input is composed), "Ð" (U+00D0) read as "Đ", whitespace runs
+    (non-breaking spaces too) collapsed to one space and trimmed, and in each syllable the
+    tone mark placed the way official documents do: on the first vowel of oa, oe, uy when
+    nothing follows ("Hòa", "Khỏe", "Thủy"), otherwise on the main vowel ("Hoàng",
+    "Thuyết", "Quỳnh"). Words that are not one Vietnamese syllable with a single tone mark
+    are left as they are.
 
     >>> clean("  Phường  Xuân Hoà ")
     'Phường Xuân Hòa'
     >>> clean("Thuỷ"), clean("KHOẺ"), clean("Quỳnh")
     ('Thủy', 'KHỎE', 'Quỳnh')
+    >>> clean("Phườ\u200bng\u00a0Việt\u200b Hưng")
+    'Phường Việt Hưng'
     """
-    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text)).translate(_LOOKALIKES)
     return _WORD.sub(_retone_match, " ".join(text.split()))
 
 
