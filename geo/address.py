@@ -75,6 +75,7 @@ Decisions where usage is ambiguous:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -542,13 +543,42 @@ class _Ctx(NamedTuple):
     ascii_text: bool  # the address is written without diacritics
 
 
-def _spelled_ok(tok: _Tok, spelled: str, plain: bool, ctx: _Ctx, number_next: bool) -> bool:
-    """Whether ``tok`` is the word ``spelled`` (their folded forms are equal)."""
+# Ordinary-syllable words whose half-typed forms are no other word of an address.
+_HALF_TYPED = frozenset({"phố", "ấp"})  # "Phô An Trạch", "Âp Long Phú"
+
+
+def _spelled_ok(tok: _Tok, spelled: str, plain: bool, ctx: _Ctx, after: _Tok | None) -> bool:
+    """Whether ``tok`` is the word ``spelled`` (their folded forms are equal): spelled so,
+    or with some of its diacritics left out ("phuong", "phương"). A word that is also an
+    ordinary syllable ("xã", "tỉnh", "ấp", "tổ") counts without its diacritics only all
+    left out (or half, for the words of ``_HALF_TYPED``), and only in an address written
+    without diacritics or before a number or a capitalised name ("xa Mường Khoa", "Tinh
+    Lai Chau"; "Tô Hiến Thành" is a name)."""
     if tok.low == spelled:
         return True
-    if not tok.low.isascii():
+    if not _marks_left_out(tok.low, spelled):
         return False  # other diacritics: another word ("Quán", "Tịnh")
-    return ctx.ascii_text or not plain or number_next  # typed without diacritics
+    if not plain or ctx.ascii_text:
+        return True
+    if not tok.low.isascii() and spelled not in _HALF_TYPED:
+        return False  # "Tô" is a name, not "tổ" half typed
+    return after is not None and (_is_number(after) or after.cap)
+
+
+@lru_cache(maxsize=4096)
+def _marks_left_out(written: str, spelled: str) -> bool:
+    """Whether ``written`` is ``spelled`` with some diacritics (maybe all) left out."""
+    if written.isascii():
+        return True
+    have = unicodedata.normalize("NFD", written)
+    full = unicodedata.normalize("NFD", spelled)
+    i = 0
+    for char in full:
+        if i < len(have) and (have[i] == char or (char == "đ" and have[i] == "d")):
+            i += 1
+        elif not unicodedata.combining(char):
+            return False
+    return i == len(have)
 
 
 def _is_old_word(tok: _Tok, ctx: _Ctx) -> bool:
@@ -591,10 +621,9 @@ def _rule_ok(word: _Word, toks: list[_Tok], i: int, end: int, ctx: _Ctx) -> bool
         return _letter_ok(word, toks[i : i + n], after, ctx)
     if word.spelled is None:
         return True
-    number_next = _is_number(after)
     plain = word.rule == "plain"
     spelled = word.spelled
-    return all(_spelled_ok(toks[i + k], spelled[k], plain, ctx, number_next) for k in range(n))
+    return all(_spelled_ok(toks[i + k], spelled[k], plain, ctx, after) for k in range(n))
 
 
 def _letter_ok(word: _Word, written: list[_Tok], after: _Tok | None, ctx: _Ctx) -> bool:

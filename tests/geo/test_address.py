@@ -626,3 +626,24 @@ def test_read_house_number_is_split_then_parse(text: str) -> None:
     written, expected_rest = split_house_number(text)
     assert rest == expected_rest
     assert house == parse_house_number(written)
+
+
+@pytest.mark.parametrize(
+    ("written", "commune", "province"),
+    [
+        ("Ban Phieng Tâm, xa Muong Khoa, Tinh Lai Chau", "muong khoa", "lai chau"),
+        ("UBND phương Trung Thành, Tinh Thai Nguyên", "trung thanh", "thai nguyen"),
+        ("Âp Long Phú, xa Phuoc Thái., Thanh pho Dong Nai", "phuoc thai", "dong nai"),
+    ],
+)
+def test_type_words_with_some_diacritics_left_out_are_read(
+    written: str, commune: str, province: str
+) -> None:
+    address = parse_address(written)
+    assert address.commune is not None and address.commune.key == commune
+    assert address.province is not None and address.province.key == province
+
+
+def test_a_name_that_looks_like_a_half_typed_type_word_stays_a_name() -> None:
+    address = parse_address("268/14 Tô Hiến Thành, Phường 15, Quận 10")
+    assert address.street == "Tô Hiến Thành" and address.hamlet is None
