@@ -80,8 +80,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from geo.geocode.near_keys import one_edit
 from geo.house_number import HouseNumber, read_house_number
-from geo.keyboard import untype
+from geo.keyboard import is_syllable, untype
 from geo.text import clean, fold
 
 __all__ = ["ParsedAddress", "UnitMention", "fold_street", "parse_address"]
@@ -1334,6 +1335,44 @@ _BEFORE_MERGER = re.compile(
 )
 
 
+# Unit and street words a slip of the keyboard may break ("phưnờg", "Tỉhn", "qận"), and the
+# "hiện" of "hiện nay" ("ihện nay"): mended before reading, see _mend.
+_MENDABLE = {"phuong": "phường", "huyen": "huyện", "quan": "quận", "tinh": "tỉnh"}
+_MENDABLE |= {"duong": "đường"}
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _mend(text: str) -> str:
+    """``text`` with a word one slip from a unit or street word (and no Vietnamese
+    syllable itself: "Thịnh", "Phùng" stay) before a capitalised name or a number written
+    as that word, and a word one slip from "hiện" before "nay" written "hiện"."""
+    words = list(_LETTERS.finditer(text))
+    out: list[str] = []
+    last = 0
+    for i, word in enumerate(words):
+        key = fold(word.group())
+        after = text[word.end() :].lstrip(" ")
+        following = words[i + 1].group() if i + 1 < len(words) else ""
+        fix: str | None = None
+        if len(key) >= 3 and key != "hien" and following.lower() == "nay" and one_edit(key, "hien"):
+            fix = "hiện"
+        elif (
+            len(key) >= 3
+            and key not in _MENDABLE
+            and (after[:1].isupper() or after[:1].isdigit())
+            and not is_syllable(key)
+        ):
+            near = [w for w in _MENDABLE if one_edit(key, w)]
+            if len(near) > 1:  # "puong": phuong or duong? the first letter kept says
+                near = [w for w in near if w[0] == key[0]]
+            fix = _MENDABLE[near[0]] if len(near) == 1 else None
+        if fix is not None:
+            shown = fix[:1].upper() + fix[1:] if word.group()[:1].isupper() else fix
+            out += [text[last : word.start()], shown]
+            last = word.end()
+    return "".join(out) + text[last:] if out else text
+
+
 def parse_address(text: str) -> ParsedAddress:
     """Take a free-text Vietnamese address apart (see the module documentation).
 
@@ -1356,7 +1395,7 @@ def parse_address(text: str) -> ParsedAddress:
         raise TypeError(f"an address is text, not {type(text).__name__}")
     ignored: list[str] = []
     lines = _LINE_BREAKS.sub(", ", text) if "\n" in text or "\r" in text else text
-    lines = _BEFORE_MERGER.sub(" cũ", untype(clean(lines)))
+    lines = _BEFORE_MERGER.sub(" cũ", _mend(untype(clean(lines))))
     cleaned = _tidy(_strip_noise(lines, ignored), bool(ignored))
     reader = _Reader(cleaned, _Ctx(_ACCENTED.search(cleaned) is None))
     pieces, house = _read(reader)

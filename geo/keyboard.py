@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from geo.text import tone_index
+from geo.text import fold, tone_index
 
-__all__ = ["untype"]
+__all__ = ["is_syllable", "untype"]
 
 _TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
 _VNI_TONES = {"1": "\u0301", "2": "\u0300", "3": "\u0309", "4": "\u0303", "5": "\u0323"}
@@ -45,6 +45,13 @@ _ONSETS = frozenset(
     {"", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng"}
     | {"ngh", "nh", "p", "ph", "q", "qu", "r", "s", "t", "th", "tr", "v", "x"}
 )
+_NUCLEI = frozenset(
+    {"a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay"}
+    | {"âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "ua"}
+    | {"uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ươ", "ưu", "yê", "iêu", "yêu"}
+    | {"oai", "oao", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyê", "uyu"}
+)
+_FOLDED_NUCLEI = frozenset(fold(n) for n in _NUCLEI)
 _STOPS = frozenset({"c", "ch", "k", "p", "t"})
 # "k" ends the names of the Central Highlands: Đắk Lắk, Krông Búk
 _SHAPE = re.compile(r"([bcdđghklmnpqrstvx]*)([aăâeêioôơuưy]+)(ch|nh|ng|[ckmnpt]?)")
@@ -126,12 +133,27 @@ def _vni_word(word: str, strict: bool) -> str | None:
     return _syllable("".join(out), tone)
 
 
+def is_syllable(folded: str) -> bool:
+    """Whether ``folded`` (lower case, no diacritics) can be one Vietnamese syllable: an
+    onset ("q" only before "u"; "p" only in "ph"), a vowel group, a final.
+
+    >>> is_syllable("thinh"), is_syllable("phung"), is_syllable("tihn"), is_syllable("qan")
+    (True, True, False, False)
+    """
+    match = _SHAPE.fullmatch(folded)
+    if match is None or match.group(1) not in _ONSETS or match.group(1) == "p":
+        return False
+    if match.group(2) not in _FOLDED_NUCLEI:
+        return False
+    return match.group(1) != "q" or match.group(2).startswith("u")
+
+
 def _syllable(shaped: str, tone: str) -> str | None:
     """``shaped`` (lower case, shape letters done) with ``tone`` on the right vowel, if it
     is one Vietnamese syllable that can carry that tone; else None."""
     match = _SHAPE.fullmatch(shaped)
-    if match is None or match.group(1) not in _ONSETS:
-        return None
+    if match is None or match.group(1) not in _ONSETS or match.group(2) not in _NUCLEI:
+        return None  # "Hoaa" is Hòa mistyped, not "Hoâ"
     if match.group(3) in _STOPS and tone not in ("\u0301", "\u0323"):
         return None  # a syllable ending in c, ch, p, t takes only sắc or nặng
     if not tone:

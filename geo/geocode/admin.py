@@ -61,6 +61,8 @@ class AdminMatch:
     marked_old_unmatched: bool = False  # "(cũ)" written, but only a current unit matches
 
 
+NEAR_MIN = 6  # a key this long may be one slip from another ("lag son"); shorter ones not
+
 _KEY_SQL = """
 SELECT DISTINCT ON (u.id) u.id, u.code, u.level, u.name, u.parent_code,
        upper(u.valid) IS NOT NULL AND upper(u.valid) <= :reform AS old,
@@ -98,6 +100,8 @@ def units_named(
                 if similar is not None
                 else [dict(r._mapping) for r in conn.execute(text(_FUZZY_SQL), params)]
             )
+        if not found and fuzzy and len(key) >= NEAR_MIN:
+            found = cached.near_units(key, levels, at, REFORM_DATE)
         return [Unit(**r) for r in found]
     rows = conn.execute(text(_KEY_SQL), params).all()
     if not rows and fuzzy and len(key) >= 4:

@@ -29,6 +29,8 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 from sqlalchemy import Connection, text
 
+from geo.geocode.near_keys import NearKeys
+
 __all__ = [
     "AdminCache",
     "SeatRow",
@@ -244,6 +246,29 @@ class AdminCache:
         return [
             self._unit_dict(self.units[i], reform, best[i][1]) | {"fuzzy": True}
             for i in sorted(best)
+        ]
+
+    def near_units(
+        self, key: str, levels: Iterable[str], at: date, reform: date
+    ) -> list[dict[str, Any]]:
+        """Like :meth:`fuzzy_units`, for the keys one edit from ``key`` (a letter left out,
+        added, changed or swapped: "lag son", "bac nonh"), which trigrams miss in short
+        names; marked fuzzy."""
+        if "near-keys" not in self.memo:
+            with _lock:
+                if "near-keys" not in self.memo:
+                    self.memo["near-keys"] = NearKeys(self.keys)
+        index: NearKeys = self.memo["near-keys"]
+        wanted = set(levels)
+        found: dict[int, bool] = {}
+        for other in index.near(key):
+            for unit_id, alias in self.keys[other]:
+                u = self.units[unit_id]
+                if u.level in wanted and (u.upper is None or u.upper <= reform or u.in_force(at)):
+                    found[unit_id] = found.get(unit_id, True) and alias
+        return [
+            self._unit_dict(self.units[i], reform, found[i]) | {"fuzzy": True}
+            for i in sorted(found)
         ]
 
     def _trigram_index(self) -> _TrigramIndex | None:

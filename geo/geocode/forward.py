@@ -22,7 +22,8 @@ from sqlalchemy import Connection, text
 from geo.address import ParsedAddress, parse_address
 from geo.geocode import cache
 from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, province_at, resolve
-from geo.geocode.house_match import place_readings, readings, street_names
+from geo.geocode.house_match import Reading, place_readings, readings, street_names
+from geo.geocode.near_keys import one_edit
 from geo.text import fold
 
 LEVELS = ("place", "street", "commune", "province")
@@ -137,6 +138,7 @@ WHERE s.name_folded = ANY(:keys)
 ORDER BY u.code
 LIMIT :limit
 """
+SLIP_MIN = 6  # a street key this long, one edit from another, is that street mistyped
 STREET_COMMUNES = 30  # communes a street name without a commune may point to, at most
 
 
@@ -276,7 +278,27 @@ def _street(conn: Connection, names: list[str], area: int) -> Any:
         )
         if street is not None:
             return street
+    known = cache.remember(("street names", area), partial(_street_names_sql, conn, area))
+    for name in names:  # a slip in the name: a street of the commune one edit away
+        key = street_key(name)
+        near = [k for k in known if len(key) >= SLIP_MIN and one_edit(street_key(k), key)]
+        if len(near) == 1:
+            return cache.remember(
+                ("street", (near[0],), area), partial(_street_sql, conn, near, area)
+            )
     return None
+
+
+def _street_names_sql(conn: Connection, area: int) -> list[str]:
+    return list(
+        conn.execute(
+            text(
+                "SELECT DISTINCT s.name_folded FROM street s, admin_unit a WHERE a.id = :area"
+                " AND ST_Intersects(s.geom, a.boundary)"
+            ),
+            {"area": area},
+        ).scalars()
+    )
 
 
 def _street_sql(conn: Connection, keys: list[str], area: int) -> Any:
@@ -331,10 +353,22 @@ def _place(
         ).all(),
     )
     same = [r for r in rows if place_readings(r.house_number, r.street_name) & wanted]
+    if not same:  # a slip in the street's name: the same path on a street one edit away
+        same = [r for r in rows if _one_slip(place_readings(r.house_number, r.street_name), wanted)]
     if not same:
         return None
     r = same[0]
     return (r.place_id, r.code, r.house_number, r.street_name, r.lon, r.lat, _spread_m(same))
+
+
+def _one_slip(have: frozenset[Reading], wanted: frozenset[Reading]) -> bool:
+    """Whether a reading of ``have`` has a path of ``wanted`` on a street whose key is one
+    edit from its (and long enough for that to say something)."""
+    return any(
+        path == p and len(street) >= SLIP_MIN and one_edit(street, s)
+        for path, street in have
+        for p, s in wanted
+    )
 
 
 def _spread_m(rows: list[Any]) -> float:
@@ -357,6 +391,10 @@ def _place_candidate(
     base.code = format_code(code) if code is not None else None
     base.house_number, base.street = house_number, street_name
     base.explain.append(f"place matched: {house_number} {street_name}")
+    if not readings(parsed.house, parsed.street) & place_readings(house_number, street_name):
+        base.explain.append(f"street '{parsed.street}' read as '{street_name}'")
+        base.confidence = min(base.confidence, 0.9)
+        base.category = "B" if base.category == "A" else base.category
     if spread_m > 30:
         base.explain.append(
             f"several registered places carry this address ({spread_m:.0f} m apart)"

@@ -647,3 +647,23 @@ def test_type_words_with_some_diacritics_left_out_are_read(
 def test_a_name_that_looks_like_a_half_typed_type_word_stays_a_name() -> None:
     address = parse_address("268/14 Tô Hiến Thành, Phường 15, Quận 10")
     assert address.street == "Tô Hiến Thành" and address.hamlet is None
+
+
+@pytest.mark.parametrize(
+    ("written", "commune", "province"),
+    [
+        ("UBND phưnờg 1, Tỉhn Đồng Tháp", "1", "dong thap"),
+        ("UBND pường Phước Thới, Thành phố Cần Thơ", "phuoc thoi", "can tho"),
+        ("Trụ sở xã Gia Trấn huện nay, Tỉnh Ninh Bình", "gia tran", "ninh binh"),
+    ],
+)
+def test_a_slip_in_a_type_word_is_mended(written: str, commune: str, province: str) -> None:
+    address = parse_address(written)
+    assert address.commune is not None and address.commune.key == commune
+    assert address.province is not None and address.province.key == province
+
+
+def test_names_one_slip_from_a_type_word_are_not_mended() -> None:
+    address = parse_address("Phường Thịnh Liệt, Quận Hoàng Mai, Hà Nội")
+    assert address.commune is not None and address.commune.key == "thinh liet"
+    assert address.district is not None and address.district.key == "hoang mai"

@@ -123,6 +123,17 @@ def test_a_house_registered_outside_the_commune_written_is_found_there(
     assert out.candidates[0].commune.name == "Phường Bàn Cờ"  # as written, first
 
 
+def test_a_slip_in_the_street_or_the_province_still_finds_the_place(
+    client: TestClient, conn: Connection
+) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="12/3A", street="Võ Văn Tần")
+    best = _best(client, q="12/3A Võ Văn Tầm, Phường Xuân Hòa, Thành phố Hồ Chí Mnih")
+    assert (best["level"], best["code"]) == ("place", place["code"])
+    assert best["category"] != "A" and best["confidence"] <= 0.9
+    assert any("read as 'Võ Văn Tần'" in e for e in best["explain"])
+
+
 def test_commune_by_new_name_without_diacritics(client: TestClient) -> None:
     best = _best(client, q="phuong xuan hoa, thanh pho ho chi minh")
     assert best["level"] == "commune"
