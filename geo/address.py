@@ -550,20 +550,22 @@ _HALF_TYPED = frozenset({"phố", "ấp"})  # "Phô An Trạch", "Âp Long Phú"
 
 def _spelled_ok(tok: _Tok, spelled: str, plain: bool, ctx: _Ctx, after: _Tok | None) -> bool:
     """Whether ``tok`` is the word ``spelled`` (their folded forms are equal): spelled so,
-    or with some of its diacritics left out ("phuong", "phương"). A word that is also an
-    ordinary syllable ("xã", "tỉnh", "ấp", "tổ") counts without its diacritics only all
-    left out (or half, for the words of ``_HALF_TYPED``), and only in an address written
-    without diacritics or before a number or a capitalised name ("xa Mường Khoa", "Tinh
-    Lai Chau"; "Tô Hiến Thành" is a name)."""
+    or with all its diacritics left out ("phuong"), or some of them in lower case before a
+    capitalised name or a number ("phương Trung Thành"; "Cúc Phương" is a name). A word
+    that is also an ordinary syllable ("xã", "tỉnh", "ấp", "tổ") counts without its
+    diacritics only all left out (or half, for the words of ``_HALF_TYPED``), and only in
+    an address written without diacritics or before a number or a capitalised name ("xa
+    Mường Khoa", "Tinh Lai Chau"; "Tô Hiến Thành" is a name)."""
     if tok.low == spelled:
         return True
     if not _marks_left_out(tok.low, spelled):
         return False  # other diacritics: another word ("Quán", "Tịnh")
-    if not plain or ctx.ascii_text:
-        return True
-    if not tok.low.isascii() and spelled not in _HALF_TYPED:
-        return False  # "Tô" is a name, not "tổ" half typed
-    return after is not None and (_is_number(after) or after.cap)
+    before_name = after is not None and (_is_number(after) or after.cap)
+    if not tok.low.isascii():  # half typed: "phương" is also a name ("Cúc Phương")
+        if spelled in _HALF_TYPED:  # no name: "Phô An Trạch", "Âp Long Phú"
+            return before_name
+        return not plain and not tok.cap and before_name  # "Tô" is a name, not "tổ"
+    return not plain or ctx.ascii_text or before_name
 
 
 @lru_cache(maxsize=4096)
