@@ -172,7 +172,15 @@ def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
     new_provinces, old_provinces = _provinces(conn, parsed.province, at, match)
     old_provinces = _narrow_to_old_province(conn, parsed, old_provinces, at, match)
     old_districts = _districts(conn, parsed.district, old_provinces, new_provinces, at, match)
-    if parsed.commune is not None:
+    seat_of = _district_meant(conn, parsed, old_provinces, old_districts, at)
+    if seat_of:
+        match.commune_named = True
+        match.old_units += [u for u in seat_of if u not in match.old_units]
+        match.notes.append(
+            f"'{parsed.commune.name if parsed.commune else ''}' read as the former district"
+        )
+        _district_seat(conn, {u.code for u in seat_of}, at, match)
+    elif parsed.commune is not None:
         match.commune_named = True
         _communes(conn, parsed.commune, new_provinces, old_provinces, old_districts, at, match)
     elif old_districts:
@@ -180,6 +188,41 @@ def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
     if not match.communes and new_provinces:
         match.provinces = [p for p in (province_at(conn, c, at) for c in new_provinces) if p]
     return match
+
+
+_DISTRICT_ORGANS = ("huyen uy", "quan uy", "thi uy", "thanh uy")  # a district's party committee
+
+
+def _district_meant(
+    conn: Connection,
+    parsed: ParsedAddress,
+    old_provinces: set[str] | None,
+    old_districts: set[str],
+    at: date,
+) -> list[Unit]:
+    """The former districts the commune mention names, when the writer meant the district
+    (its seat): the name has no type word and the text names the district's party
+    committee ("Trụ sở Huyện ủy - UBND Thanh Liêm"), or it is marked former ("thị trấn
+    Hải Lăng (cũ)") and no former commune of the province had that name. Else none."""
+    mention = parsed.commune
+    if mention is None or old_districts or old_provinces is None:
+        return []
+    organ = mention.type_word is None and any(o in fold(parsed.raw) for o in _DISTRICT_ORGANS)
+    if not organ and not mention.old:
+        return []
+    districts = [
+        u
+        for u in units_named(conn, mention.key, ["district"], at, fuzzy=False)
+        if u.old and u.parent_code in old_provinces
+    ]
+    if not districts or organ:
+        return districts
+    communes = [
+        u
+        for u in units_named(conn, mention.key, ["commune"], at, fuzzy=False)
+        if u.old and _old_commune_fits(conn, u, old_provinces, set())
+    ]
+    return [] if communes else districts
 
 
 def _provinces(
@@ -306,10 +349,11 @@ def _communes(
                 " the current one is assumed"
             )
         elsewhere = _successor_ids(conn, old)
+        twin = mention.type_word is None and _district_twin(conn, mention, old_provinces, at)
         for u in new:
             province = province_at(conn, u.parent_code or "", at)
             if province is not None:
-                shadowed = any(u.id not in ids for ids in elsewhere)
+                shadowed = twin or any(u.id not in ids for ids in elsewhere)
                 match.communes.append(CommuneCandidate(u, province, shadowed=shadowed))
         if any(c.shadowed for c in match.communes):
             match.notes.append(f"a former unit also named '{mention.name}' became another commune")
@@ -325,6 +369,17 @@ def _communes(
                 match.communes.append(CommuneCandidate(u, province))
         return
     match.notes.append(f"commune '{mention.name}' not recognised")
+
+
+def _district_twin(
+    conn: Connection, mention: UnitMention, old_provinces: set[str] | None, at: date
+) -> bool:
+    """Whether a former district of the province had the name too: written without a
+    type word ("UBND Nghi Xuân, Hà Tĩnh"), the name may mean the district's seat."""
+    return any(
+        u.old and (old_provinces is None or u.parent_code in old_provinces)
+        for u in units_named(conn, mention.key, ["district"], at, fuzzy=False)
+    )
 
 
 def _successor_ids(conn: Connection, old: list[Unit]) -> list[set[int]]:

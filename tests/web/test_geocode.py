@@ -173,3 +173,19 @@ def test_noise_around_the_address_is_ignored(client: TestClient) -> None:
 
 def test_empty_query_is_422(client: TestClient) -> None:
     assert_problem(client.get("/geocode"), 422, "invalid-input")
+
+
+def test_a_former_districts_party_committee_means_the_district_seat(client: TestClient) -> None:
+    # Huyện Hải Lăng (Quảng Trị, before 2025) had one thị trấn, Diên Sanh, its seat: the
+    # 2025 commune that took it is meant, not the 2025 Xã Hải Lăng; and not for sure.
+    for written in (
+        "Trụ sở Huyện ủy - HĐND - UBND Hải Lăng, Quảng Trị",
+        "UBND thị trấn Hải Lăng (cũ), Tỉnh Quảng Trị",  # no former thị trấn had that name
+    ):
+        best = _best(client, q=written)
+        assert best["commune"]["name"] == "Xã Diên Sanh", written
+        assert best["confidence"] < 0.9
+        assert any("former district" in e for e in best["explain"])
+    # written without "huyện" or its committee, the name may be either: not sure
+    plain = _best(client, q="UBND Hải Lăng, Quảng Trị")
+    assert plain["commune"]["name"] == "Xã Hải Lăng" and plain["confidence"] < 0.9
