@@ -395,6 +395,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--database-url", help=f"load into this database instead of a fresh {SCRATCH}"
     )
+    parser.add_argument(
+        "--database-name",
+        default=SCRATCH,
+        help=f"the scratch database to recreate (default {SCRATCH}; must start with {SCRATCH})",
+    )
     parser.add_argument("--show", type=int, default=12, help="example rows to print")
     return parser.parse_args()
 
@@ -470,7 +475,7 @@ def main() -> None:
     console = Console()
     at = args.at or admin_units.today()
     if args.load:
-        url = args.database_url or recreate(settings, console)
+        url = args.database_url or recreate(settings, console, args.database_name)
     else:
         url = args.database_url or resolve_database_url(settings)
     engine = make_engine(settings, url)

@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.resources
 import json
 import math
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -133,6 +135,7 @@ _STAGE_COLUMNS = (
     "accuracy_m",
     "physical_state",
     "plus_code",
+    "serial",
 )
 
 _CREATE_STAGE = """
@@ -140,7 +143,7 @@ CREATE TEMP TABLE bulk_place_stage (
     ref integer NOT NULL, kind text NOT NULL, lon float8 NOT NULL, lat float8 NOT NULL,
     zone smallint, house_number text, house_number_parts jsonb, street_name text, hamlet text,
     unit_kind text, parent_ref integer, source text NOT NULL, location_method text NOT NULL,
-    accuracy_m real, physical_state text NOT NULL, plus_code text NOT NULL
+    accuracy_m real, physical_state text NOT NULL, plus_code text NOT NULL, serial integer
 ) ON COMMIT DROP
 """
 
@@ -289,17 +292,22 @@ SELECT place_id, :tx FROM bulk_place_derived WHERE reject IS NULL
 """
 
 # registry.codes.make_code in SQL: first10 = zone·10⁸ + serial; code = first10·100 + the
-# MOD 97-10 check digits 98 - (first10·100 mod 97). The serial is 48 strong random bits
-# modulo the serial space (bias below 4·10⁻⁷ for 10⁸).
+# MOD 97-10 check digits 98 - (first10·100 mod 97). The first serial of each place was
+# drawn in Python while staging (``secrets``, as registry.issuance.draw); a serial drawn
+# again is 48 strong random bits from the server modulo the serial space (bias below
+# 4·10⁻⁷ for 10⁸).
+_DRAWN = "SELECT place_id, zone, serial FROM bulk_place_derived WHERE reject IS NULL"
+_REDRAWN = """
+SELECT place_id, zone,
+       CAST(CAST(CAST('x' || left(replace(CAST(gen_random_uuid() AS text), '-', ''), 12)
+                      AS bit(48)) AS bigint) % :space AS integer) AS serial
+FROM bulk_code_pending"""
 _ISSUE = """
 INSERT INTO code_issuance (code, zone, serial, status, place_id, tx_id)
 SELECT (CAST(zone AS bigint) * 100000000 + serial) * 100
        + 98 - (CAST(zone AS bigint) * 100000000 + serial) * 100 % 97,
        zone, serial, 'issued', place_id, :tx
-FROM (SELECT place_id, zone,
-             CAST(CAST(CAST('x' || left(replace(CAST(gen_random_uuid() AS text), '-', ''), 12)
-                            AS bit(48)) AS bigint) % :space AS integer) AS serial
-      FROM {source}) drawn
+FROM ({source}) drawn
 ON CONFLICT DO NOTHING
 """
 
@@ -388,7 +396,8 @@ def load_places(
     _configure(conn)
     with changes.recording(conn, actor, reason) as tx:
         with phase("stage"):
-            read, rejected = _stage(conn, rows, approve=approve, progress=progress)
+            space = serial_space if approve else None
+            read, rejected = _stage(conn, rows, serial_space=space, progress=progress)
         with phase("derive"):
             conn.execute(text(_INDEX_STAGE))
             at = {"at": _locate_day(valid_from)}
@@ -404,13 +413,16 @@ def load_places(
         if approve:
             with phase("codes"):
                 issued, redraws = _issue_codes(conn, tx.id, serial_space)
-        with phase("versions"):
+        with phase("versions"), _search_sync_off(conn) as search_was_on:
             params = _version_params(tx.id, approve, valid_from)
             versions = conn.execute(text(_INSERT_VERSIONS), params).rowcount
         with phase("analyze"):
             place_ids = _place_ids(conn, read)
             _drop_temporaries(conn)
             conn.execute(text("ANALYZE code_issuance, place_version"))
+        if search_was_on:  # after ANALYZE: the statement's joins are planned on its counts
+            with phase("search"):
+                conn.execute(text(_sql("bulk_search_entries")), {"tx": tx.id})
     seq = conn.execute(
         text("SELECT seq FROM change_transaction WHERE id = :id"), {"id": tx.id}
     ).scalar()
@@ -444,6 +456,26 @@ def _configure(conn: Connection) -> None:
         pass  # "cannot change after temporary tables have been accessed in the session"
 
 
+@contextmanager
+def _search_sync_off(conn: Connection) -> Iterator[bool]:
+    """Turn the per-statement autocomplete trigger off (``diachi.search_sync``, migration
+    0004) for the block, then back to what it was; yields whether it was on. With 300,000
+    versions the trigger looks each place up again by an array of ids and folds each whole
+    text; ``bulk_search_entries.sql`` writes the same entries from the load's rows at a
+    third of the cost."""
+    before = conn.execute(
+        text("SELECT coalesce(current_setting('diachi.search_sync', true), '')")
+    ).scalar_one()
+    conn.execute(text("SELECT set_config('diachi.search_sync', 'off', true)"))
+    yield before != "off"
+    conn.execute(text("SELECT set_config('diachi.search_sync', :v, true)"), {"v": before})
+
+
+@functools.cache
+def _sql(name: str) -> str:
+    return importlib.resources.files("registry.sql").joinpath(f"{name}.sql").read_text("utf-8")
+
+
 def _place_sequence(conn: Connection) -> int:
     """The oid of the sequence behind ``place.id``, written into the statement as a
     constant: ``pg_get_serial_sequence`` per row would cost a catalog lookup each."""
@@ -474,10 +506,11 @@ def _stage(
     conn: Connection,
     rows: Iterable[BulkPlace],
     *,
-    approve: bool,
+    serial_space: int | None,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, list[Rejection]]:
-    """COPY the checked rows into ``bulk_place_stage``; (rows read, rows rejected)."""
+    """COPY the checked rows into ``bulk_place_stage``, each with a random serial below
+    ``serial_space`` when codes are to be issued (None: not); (rows read, rows rejected)."""
     _drop_temporaries(conn)
     conn.execute(text(_CREATE_STAGE))
     house_number = functools.lru_cache(maxsize=HOUSE_NUMBER_CACHE)(_house_number)
@@ -489,7 +522,7 @@ def _stage(
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for ref, row in enumerate(rows):
             read += 1
-            staged = _staged(ref, row, approve, house_number, position)
+            staged = _staged(ref, row, serial_space, house_number, position)
             if isinstance(staged, Rejection):
                 rejected.append(staged)
             else:
@@ -529,7 +562,7 @@ def _position(lon: float, lat: float) -> tuple[int | None, str]:
 def _staged(
     ref: int,
     row: BulkPlace,
-    approve: bool,
+    serial_space: int | None,
     house_number: Callable[[str], tuple[str, str]],
     position: Callable[[float, float], tuple[int | None, str]],
 ) -> tuple[Any, ...] | Rejection:
@@ -538,7 +571,7 @@ def _staged(
     if problem is not None:
         return Rejection(ref, problem)
     zone, plus = position(row.lon, row.lat)
-    if zone is None and approve:
+    if zone is None and serial_space is not None:
         return Rejection(ref, "outside-zone-grid")
     cleaned, parts = house_number(row.house_number) if row.house_number else (None, None)
     return (
@@ -558,6 +591,7 @@ def _staged(
         row.accuracy_m,
         row.physical_state,
         plus,
+        None if serial_space is None else secrets.randbelow(serial_space),
     )
 
 
@@ -635,7 +669,7 @@ def _issue_codes(conn: Connection, tx_id: int, serial_space: int) -> tuple[int, 
             f"zone {short.zone:02d} has {short.free} unused serials for {short.wanted} places"
         )
     params = {"tx": tx_id, "space": serial_space}
-    first = _ISSUE.format(source="bulk_place_derived WHERE reject IS NULL")
+    first = _ISSUE.format(source=_DRAWN)
     issued = conn.execute(text(first), params).rowcount
     conn.execute(text(_PENDING))
     redraws = 0
@@ -644,7 +678,7 @@ def _issue_codes(conn: Connection, tx_id: int, serial_space: int) -> tuple[int, 
         if pending == 0:
             return issued, redraws
         redraws += pending
-        issued += conn.execute(text(_ISSUE.format(source="bulk_code_pending")), params).rowcount
+        issued += conn.execute(text(_ISSUE.format(source=_REDRAWN)), params).rowcount
         conn.execute(text(_DONE_PENDING))
     raise issuance.ZoneFull(f"no unused serials found after {issuance.MAX_DRAWS} rounds")
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, text
 
+from geo.geocode.autocomplete import autocomplete
 from geo.house_number import parse_house_number
 from registry import admin_units, bulk, changes, places
 from registry.bulk import BulkPlace, BulkReport, Rejection, _house_number, load_places
@@ -396,3 +397,101 @@ def test_house_number_parts_are_those_of_dataclasses_asdict(written: str) -> Non
     assert json.loads(_house_number(written)[1]) == json.loads(
         json.dumps(dataclasses.asdict(parts), ensure_ascii=False)
     )
+
+
+def _entries(conn: Connection, place_ids: list[int]) -> list[tuple[Any, ...]]:
+    rows = conn.execute(
+        text(
+            "SELECT ref_id, code, label, context, folded, tsv::text, label_folded, weight,"
+            " commune_unit_id, province_unit_id, ST_AsText(location)"
+            " FROM search_entry WHERE kind = 'place' AND ref_id = ANY(:ids) ORDER BY ref_id"
+        ),
+        {"ids": place_ids},
+    )
+    return [tuple(r) for r in rows]
+
+
+def test_autocomplete_finds_the_loaded_places(conn: Connection, batch: list[BulkPlace]) -> None:
+    report = _load(conn, batch)
+
+    for written in ("45/12/7", "số 7 ngõ 12 ngách 5", "P.302"):
+        ref = next(
+            i
+            for i, r in enumerate(batch)
+            if r.house_number == written and report.place_ids[i] is not None
+        )
+        row = batch[ref]
+        street = row.street_name or row.hamlet or ""
+        found = autocomplete(conn, f"{written} {street}", near=(row.lon, row.lat))
+        assert found, written
+        assert (found[0].kind, found[0].id) == ("place", report.place_ids[ref]), written
+
+
+def test_search_entries_are_those_the_trigger_writes(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    report = _load(conn, batch)
+    loaded = [pid for pid in report.place_ids if pid is not None]
+
+    bulk_entries = _entries(conn, loaded)
+    assert len(bulk_entries) == report.loaded  # every place is active, with a code, today
+    conn.execute(
+        text("DELETE FROM search_entry WHERE kind = 'place' AND ref_id = ANY(:ids)"),
+        {"ids": loaded},
+    )
+    conn.execute(text("SELECT search_refresh_places(:ids)"), {"ids": loaded})
+    assert _entries(conn, loaded) == bulk_entries
+
+
+def test_the_search_trigger_works_again_after_the_load(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    report = _load(conn, batch[:20])
+    with changes.recording(conn, ACTOR, "one at a time") as tx:
+        version = places.propose(conn, tx, _facts(batch[0]), VALID_FROM)
+        places.approve(conn, tx, version.place_id, VALID_FROM)
+
+    assert conn.execute(text("SELECT search_sync()")).scalar_one()
+    assert len(_entries(conn, [version.place_id])) == 1
+    assert len(_entries(conn, [p for p in report.place_ids if p is not None])) == 20
+
+
+def test_a_caller_that_turned_search_sync_off_gets_no_entries(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    conn.execute(text("SET LOCAL diachi.search_sync = 'off'"))  # search_rebuild() to follow
+    report = _load(conn, batch[:20])
+
+    assert _entries(conn, [p for p in report.place_ids if p is not None]) == []
+    assert not conn.execute(text("SELECT search_sync()")).scalar_one()
+
+
+def test_tiles_of_the_loaded_places_are_invalidated_and_counted(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    today_cells = text(
+        "SELECT coalesce(sum(n), 0) FROM tile_place_cell"
+        " WHERE z = 13 AND lo <= CURRENT_DATE AND hi > CURRENT_DATE"
+    )
+    cells_before = conn.execute(today_cells).scalar_one()
+    report = _load(conn, batch)
+
+    current = conn.execute(
+        text(
+            "SELECT count(*) FROM place_version WHERE tx_id = :tx AND upper_inf(recorded)"
+            " AND valid @> CURRENT_DATE"
+        ),
+        {"tx": report.tx_id},
+    ).scalar_one()
+    cells_after = conn.execute(today_cells).scalar_one()
+    assert cells_after - cells_before == current == report.loaded
+    uncovered = conn.execute(
+        text(
+            "SELECT count(*) FROM place_version v WHERE v.tx_id = :tx AND NOT EXISTS ("
+            "  SELECT 1 FROM tile_dirty d WHERE d.xid = pg_current_xact_id()"
+            "    AND 'places' = ANY(d.layers)"
+            "    AND ST_Intersects(d.env, ST_Transform(v.location, 3857)))"
+        ),
+        {"tx": report.tx_id},
+    ).scalar_one()
+    assert uncovered == 0
