@@ -544,18 +544,24 @@ class _Ctx(NamedTuple):
     ascii_text: bool  # the address is written without diacritics
 
 
+# The last words of organisation words and connectors: a unit word may follow them.
+_ORG_LAST = frozenset(w.words[-1] for w in (*_ORG_WORDS, *_CONNECTORS)) | {"", "va", "tai"}
+
 # Ordinary-syllable words whose half-typed forms are no other word of an address.
 _HALF_TYPED = frozenset({"phố", "ấp"})  # "Phô An Trạch", "Âp Long Phú"
 
 
-def _spelled_ok(tok: _Tok, spelled: str, plain: bool, ctx: _Ctx, after: _Tok | None) -> bool:
+def _spelled_ok(
+    tok: _Tok, spelled: str, plain: bool, ctx: _Ctx, after: _Tok | None, before: _Tok | None
+) -> bool:
     """Whether ``tok`` is the word ``spelled`` (their folded forms are equal): spelled so,
     or with all its diacritics left out ("phuong"), or some of them in lower case before a
     capitalised name or a number ("phương Trung Thành"; "Cúc Phương" is a name). A word
     that is also an ordinary syllable ("xã", "tỉnh", "ấp", "tổ") counts without its
     diacritics only all left out (or half, for the words of ``_HALF_TYPED``), and only in
-    an address written without diacritics or before a number or a capitalised name ("xa
-    Mường Khoa", "Tinh Lai Chau"; "Tô Hiến Thành" is a name)."""
+    an address written without diacritics or before a number or a capitalised name and
+    not after one ("xa Mường Khoa", "Tinh Lai Chau"; "Tô Hiến Thành", "Tam Quan Bắc" are
+    names)."""
     if tok.low == spelled:
         return True
     if not _marks_left_out(tok.low, spelled):
@@ -565,7 +571,10 @@ def _spelled_ok(tok: _Tok, spelled: str, plain: bool, ctx: _Ctx, after: _Tok | N
         if spelled in _HALF_TYPED:  # no name: "Phô An Trạch", "Âp Long Phú"
             return before_name
         return not plain and not tok.cap and before_name  # "Tô" is a name, not "tổ"
-    return not plain or ctx.ascii_text or before_name
+    in_name = (  # "Tam Quan Bắc"; but "UBND xa Mường Khoa"
+        before is not None and before.cap and before.key not in _ORG_LAST
+    )
+    return not plain or ctx.ascii_text or (before_name and not in_name)
 
 
 @lru_cache(maxsize=4096)
@@ -626,7 +635,8 @@ def _rule_ok(word: _Word, toks: list[_Tok], i: int, end: int, ctx: _Ctx) -> bool
         return True
     plain = word.rule == "plain"
     spelled = word.spelled
-    return all(_spelled_ok(toks[i + k], spelled[k], plain, ctx, after) for k in range(n))
+    before = toks[i - 1] if i > 0 else None
+    return all(_spelled_ok(toks[i + k], spelled[k], plain, ctx, after, before) for k in range(n))
 
 
 def _letter_ok(word: _Word, written: list[_Tok], after: _Tok | None, ctx: _Ctx) -> bool:

@@ -7,7 +7,7 @@ street and house match to decide.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -59,6 +59,7 @@ class AdminMatch:
     fuzzy: bool = False
     old_context: bool = False  # the writer named a former province: prefer former units
     marked_old_unmatched: bool = False  # "(cũ)" written, but only a current unit matches
+    several_named: bool = False  # other communes written lead elsewhere
 
 
 NEAR_MIN = 6  # a key this long may be one slip from another ("lag son"); shorter ones not
@@ -183,6 +184,7 @@ def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
     elif parsed.commune is not None:
         match.commune_named = True
         _communes(conn, parsed.commune, new_provinces, old_provinces, old_districts, at, match)
+        _other_communes(conn, parsed, new_provinces, old_provinces, old_districts, at, match)
     elif old_districts:
         _district_seat(conn, old_districts, at, match)
     if not match.communes and new_provinces:
@@ -371,6 +373,44 @@ def _communes(
     match.notes.append(f"commune '{mention.name}' not recognised")
 
 
+def _other_communes(
+    conn: Connection,
+    parsed: ParsedAddress,
+    new_provinces: set[str] | None,
+    old_provinces: set[str] | None,
+    old_districts: set[str],
+    at: date,
+    match: AdminMatch,
+) -> None:
+    """Other communes the text names ("Trụ sở UBND xã Hòa Phong, Trụ sở UBND xã Cư Pui";
+    "UBND xã Diễn Lộc và Diễn Thọ"): where they lead to some of the 2025 communes found,
+    those are meant (an old commune and the one it became, or two that merged); where
+    they lead elsewhere, no answer is sure."""
+    first = parsed.commune
+    if first is None or not match.communes:
+        return
+    codes = {c.commune.code for c in match.communes}
+    for other in parsed.units:
+        if other is first or other.level != "commune" or other.key == first.key:
+            continue
+        theirs = AdminMatch()
+        _communes(conn, other, new_provinces, old_provinces, old_districts, at, theirs)
+        both = codes & {c.commune.code for c in theirs.communes}
+        if both:
+            if both != codes:
+                match.communes = [
+                    replace(c, partial=False, shadowed=False)
+                    for c in match.communes
+                    if c.commune.code in both
+                ]
+                match.notes.append(f"'{other.name}' is also written: it narrows the communes")
+            return
+        if theirs.communes:
+            match.several_named = True
+    if match.several_named:
+        match.notes.append("the text names several communes that lead to different places")
+
+
 def _district_twin(
     conn: Connection, mention: UnitMention, old_provinces: set[str] | None, at: date
 ) -> bool:
@@ -411,17 +451,34 @@ def _old_commune_fits(
 
 
 def _via_succession(conn: Connection, old: list[Unit], at: date, match: AdminMatch) -> None:
+    """The 2025 successors of the former communes ``old``; of a split one, those that kept
+    its name first ("xã Liên Hòa" → Phường Liên Hòa before Phường Hà An), which is where
+    its seat most often went."""
     match.old_units += old
     by_id = {u.id: u for u in old}
+    found: list[CommuneCandidate] = []
     for old_id, successor, whole in _successors(conn, list(by_id)):
         province = province_at(conn, successor.parent_code or "", at)
         if province is None:
             continue
-        match.communes.append(
+        found.append(
             CommuneCandidate(successor, province, via_old=by_id[old_id], partial=not whole)
         )
+    match.communes += sorted(found, key=lambda c: -_keeps_name(c))
     names = ", ".join(sorted({u.name for u in old}))
     match.notes.append(f"former commune {names} → 2025 successor(s) by the official table")
+
+
+def _keeps_name(candidate: CommuneCandidate) -> int:
+    """2 when the successor has its former unit's name, 1 when one name starts with the
+    other ("Bình Trị Đông A" → "Bình Trị Đông"), else 0."""
+    if candidate.via_old is None:
+        return 0
+    new = strip_unit_type(fold(candidate.commune.name))[1]
+    old = strip_unit_type(fold(candidate.via_old.name))[1]
+    if new == old:
+        return 2
+    return 1 if new.startswith(old + " ") or old.startswith(new + " ") else 0
 
 
 def _district_seat(conn: Connection, districts: set[str], at: date, match: AdminMatch) -> None:

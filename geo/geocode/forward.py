@@ -459,6 +459,8 @@ def _admin_confidence(
         return 0.55, "C"
     if admin.marked_old_unmatched:
         return 0.75, "C"
+    if admin.several_named:
+        return 0.7, "C"
     if cc.shadowed:
         return (0.85, "B") if admin.province_named else (0.7, "C")
     exact = not admin.fuzzy and cc.via_old is None and not cc.commune.via_alias

@@ -667,3 +667,9 @@ def test_names_one_slip_from_a_type_word_are_not_mended() -> None:
     address = parse_address("Phường Thịnh Liệt, Quận Hoàng Mai, Hà Nội")
     assert address.commune is not None and address.commune.key == "thinh liet"
     assert address.district is not None and address.district.key == "hoang mai"
+
+
+def test_a_type_word_inside_a_name_stays_in_the_name() -> None:
+    address = parse_address("Phường Tam Quan Bắc, Tỉnh Gia Lai")
+    assert address.commune is not None and address.commune.name == "Tam Quan Bắc"
+    assert address.district is None

@@ -189,3 +189,15 @@ def test_a_former_districts_party_committee_means_the_district_seat(client: Test
     # written without "huyện" or its committee, the name may be either: not sure
     plain = _best(client, q="UBND Hải Lăng, Quảng Trị")
     assert plain["commune"]["name"] == "Xã Hải Lăng" and plain["confidence"] < 0.9
+
+
+def test_two_communes_written_narrow_to_the_one_both_lead_to(client: TestClient) -> None:
+    # Xã Hòa Phong (Đắk Lắk, before 2025) was split; the seat written with the 2025 Xã Cư
+    # Pui that took part of it means Cư Pui.
+    q = "Trụ sở UBND xã Hòa Phong, Trụ sở UBND xã Cư Pui, Tỉnh Đắk Lắk"
+    best = _best(client, q=q)
+    assert best["commune"]["name"] == "Xã Cư Pui"
+    assert any("also written" in e for e in best["explain"])
+    # two communes that lead to different places: neither is sure
+    other = _best(client, q="UBND xã Cư Pui, UBND xã Ea Kly, Tỉnh Đắk Lắk")
+    assert other["confidence"] < 0.9
