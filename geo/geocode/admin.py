@@ -184,6 +184,11 @@ def resolve(conn: Connection, parsed: ParsedAddress, at: date) -> AdminMatch:
     elif parsed.commune is not None:
         match.commune_named = True
         _communes(conn, parsed.commune, new_provinces, old_provinces, old_districts, at, match)
+        for other in parsed.units:  # "TT20 (số cũ LL1) Tam Đảo, phường 15": the next one
+            if match.communes:
+                break
+            if other is not parsed.commune and other.level == "commune":
+                _communes(conn, other, new_provinces, old_provinces, old_districts, at, match)
         _other_communes(conn, parsed, new_provinces, old_provinces, old_districts, at, match)
     elif old_districts:
         _district_seat(conn, old_districts, at, match)
