@@ -7,6 +7,7 @@ street and house match to decide.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -44,6 +45,7 @@ class CommuneCandidate:
     guessed: bool = False  # named after a former district, not named itself
     shadowed: bool = False  # a former unit of the same name went elsewhere
     by_street: bool = False  # not named: a street of the address runs through it
+    sole_part: bool = False  # took part of the former unit, the only successor listed
 
 
 @dataclass
@@ -462,12 +464,20 @@ def _via_succession(conn: Connection, old: list[Unit], at: date, match: AdminMat
     match.old_units += old
     by_id = {u.id: u for u in old}
     found: list[CommuneCandidate] = []
-    for old_id, successor, whole in _successors(conn, list(by_id)):
+    rows = _successors(conn, list(by_id))
+    parts = Counter(old_id for old_id, _, _ in rows)
+    for old_id, successor, whole in rows:
         province = province_at(conn, successor.parent_code or "", at)
         if province is None:
             continue
         found.append(
-            CommuneCandidate(successor, province, via_old=by_id[old_id], partial=not whole)
+            CommuneCandidate(
+                successor,
+                province,
+                via_old=by_id[old_id],
+                partial=not whole and parts[old_id] > 1,
+                sole_part=not whole and parts[old_id] == 1,
+            )
         )
     match.communes += sorted(found, key=lambda c: -_keeps_name(c))
     names = ", ".join(sorted({u.name for u in old}))

@@ -430,10 +430,10 @@ def _commune_candidate(
     confidence, category = _admin_confidence(cc, parsed, admin)
     old = [Ref(u.code, u.name) for u in admin.old_units]
     if cc.via_old is not None:
-        explain.append(
-            f"{cc.via_old.name} (old) → {cc.commune.name}"
-            + (" (part of it)" if cc.partial else " (whole)")
-        )
+        how = " (part of it)" if cc.partial else " (whole)"
+        if cc.sole_part:
+            how = " (part of it, the only successor the official table lists)"
+        explain.append(f"{cc.via_old.name} (old) → {cc.commune.name}{how}")
     return Candidate(
         level="commune",
         lon=lon,
@@ -457,6 +457,8 @@ def _admin_confidence(
         return 0.7, "B"
     if cc.partial:
         return 0.55, "C"
+    if cc.sole_part:  # the table lists no other successor: as sure as a whole one, nearly
+        return (0.9, "B") if admin.province_named else (0.85, "B")
     if admin.marked_old_unmatched:
         return 0.75, "C"
     if admin.several_named:
@@ -478,7 +480,13 @@ def _penalise_ambiguity(candidates: list[Candidate]) -> None:
     best = min(LEVELS.index(c.level) for c in candidates)
     deepest = [c for c in candidates if LEVELS.index(c.level) == best]
     for c in candidates:
-        if c in deepest and len(deepest) == 1 and c.level in ("place", "street"):
+        if c in deepest and len(deepest) == 1 and c.level == "place":
+            c.explain.append("several communes possible; the registered house decided")
+            spread = any(e.startswith("several registered places") for e in c.explain)
+            if c.confidence < 0.9 and not spread:
+                c.confidence, c.category = 0.9, "B"
+            continue
+        if c in deepest and len(deepest) == 1 and c.level == "street":
             c.explain.append("several communes possible; the street match decided")
             continue
         c.confidence = min(c.confidence, 0.5)
