@@ -52,29 +52,54 @@ def geocode_file(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> FileReport:
     """Geocode ``source`` into ``target`` (CSV or JSON lines, by its suffix) with
-    ``processes`` processes (0: one per CPU). ``progress(done, total)`` is called after each
-    chunk. Raises :class:`~geo.geocode.batch_input.BatchInputError` for a file that cannot
-    be read at all (as the API answers 422)."""
+    ``processes`` processes (0: one per CPU). ``progress(done, total)`` is called as rows are
+    written. Raises :class:`~geo.geocode.batch_input.BatchInputError` for a file that cannot
+    be read at all (as the API answers 422).
+
+    Each distinct text is geocoded once, however many rows carry it: the texts, in the
+    order they first appear, are cut into chunks for the processes, and a row is written
+    (in input order) as soon as the chunk holding its text is back."""
     rows = read_rows(source.read_bytes(), options)
-    at = options.at or today()
-    chunks = [rows[i : i + chunk_size] for i in range(0, len(rows), chunk_size)]
-    fmt = output_format(target)
+    index: dict[str, int] = {}  # text → its place among the distinct texts
+    for r in rows:
+        if r.error is None:
+            index.setdefault(r.query, len(index))
+    texts = list(index)
+    chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
+    found = _results(settings, chunks, options.at or today(), processes or os.cpu_count() or 1)
     report = FileReport(len(rows), 0, 0, 0)
-    workers = processes or os.cpu_count() or 1
     with target.open("w", encoding="utf-8", newline="") as out:
-        writer = _writer(out, fmt)
-        done = 0
+        write = _writer(out, output_format(target))
         progress(0, len(rows))
-        for chunk, results in zip(chunks, _results(settings, chunks, at, workers), strict=True):
-            for row, result in zip(chunk, results, strict=True):
-                writer(row, result)
-                status = batch.csv_record(0, "", "", result)[3]
-                report.ok += status == "ok"
-                report.no_match += status == "no-match"
-                report.errors += status == "error"
-            done += len(chunk)
-            progress(done, len(rows))
+        for n, (row, result) in enumerate(_in_order(rows, index, found), 1):
+            write(row, result)
+            _count(report, result)
+            if n % chunk_size == 0 or n == len(rows):
+                progress(n, len(rows))
     return report
+
+
+def _in_order(
+    rows: list[InputRow], index: dict[str, int], found: Iterator[list[dict[str, Any]]]
+) -> Iterator[tuple[InputRow, dict[str, Any]]]:
+    """Each row with its result, in input order, taking chunks of answers as needed."""
+    answers: list[dict[str, Any]] = []
+    for row in rows:
+        if row.error is not None:
+            yield row, {"error": row.error}
+            continue
+        while index[row.query] >= len(answers):
+            answers += next(found)
+        yield row, answers[index[row.query]]
+    for rest in found:  # none: every chunk holds a row's text; ends the processes
+        answers += rest
+
+
+def _count(report: FileReport, result: dict[str, Any]) -> None:
+    status = batch.status(result)
+    report.ok += status == "ok"
+    report.no_match += status == "no-match"
+    report.errors += status == "error"
 
 
 def _writer(out: TextIO, fmt: str) -> Callable[[InputRow, dict[str, Any]], None]:
@@ -93,21 +118,16 @@ def _writer(out: TextIO, fmt: str) -> Callable[[InputRow, dict[str, Any]], None]
 
 
 def _results(
-    settings: Settings, chunks: Sequence[Sequence[InputRow]], at: Any, workers: int
+    settings: Settings, chunks: Sequence[list[str]], at: Any, workers: int
 ) -> Iterator[list[dict[str, Any]]]:
-    """Each chunk's results, in order; bad rows answered with their reason, unqueried."""
-    work = [([r.input for r in c if r.error is None], at) for c in chunks]
+    """The answers of each chunk of texts, chunk after chunk."""
+    work = [(chunk, at) for chunk in chunks]
     if workers == 1:
         _start(settings)
-        answers: Iterator[list[dict[str, Any]]] = map(_geocode_chunk, work)
-    else:
-        pool = ProcessPoolExecutor(workers, initializer=_start, initargs=(settings,))
-        answers = pool.map(_geocode_chunk, work)
-    for chunk, found in zip(chunks, answers, strict=True):
-        given = iter(found)
-        yield [{"error": r.error} if r.error is not None else next(given) for r in chunk]
-    if workers > 1:
-        pool.shutdown()
+        yield from map(_geocode_chunk, work)
+        return
+    with ProcessPoolExecutor(workers, initializer=_start, initargs=(settings,)) as pool:
+        yield from pool.map(_geocode_chunk, work)
 
 
 _database: Database | None = None
@@ -119,8 +139,8 @@ def _start(settings: Settings) -> None:
     _database = Database(make_engine(settings))
 
 
-def _geocode_chunk(work: tuple[list[dict[str, str]], Any]) -> list[dict[str, Any]]:
-    inputs, at = work
+def _geocode_chunk(work: tuple[list[str], Any]) -> list[dict[str, Any]]:
+    texts, at = work
     assert _database is not None
     with _database.read() as conn:
-        return batch.geocode_rows(conn, inputs, at, render)
+        return batch.geocode_rows(conn, [{"q": t} for t in texts], at, render)

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import Field
@@ -37,11 +38,13 @@ from registry.errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
     "CSV_COLUMNS",
+    "Answer",
     "BatchSettings",
     "Job",
     "Render",
     "ResultRow",
     "WorkerPool",
+    "answer_texts",
     "create_job",
     "csv_record",
     "finished",
@@ -51,6 +54,7 @@ __all__ = [
     "process_chunk",
     "result_page",
     "rows_out",
+    "status",
 ]
 
 log = logging.getLogger("diachi.batch")
@@ -169,31 +173,51 @@ def _query(input_: Mapping[str, str]) -> str:
 def geocode_rows(
     conn: Connection, inputs: Iterable[Mapping[str, str]], at: date, render: Render
 ) -> list[dict[str, Any]]:
-    """The stored result of each input row (``q`` or parts), in order; identical texts are
-    geocoded once. On a connection that has written nothing in its transaction (a read
-    transaction, as the workers use), lookups are memoised for as long as the data is
-    unchanged (:func:`geo.geocode.cache.remember`). A row whose geocoding raises a
-    non-database error gets ``{"error": …}``; a database error propagates (the transaction
-    is no longer usable)."""
-    answers: dict[str, dict[str, Any]] = {}
+    """The stored result of each input row (``q`` or parts), in order (see
+    :func:`answer_texts`)."""
+    return [json.loads(answer) for answer, _ in answer_texts(conn, inputs, at, render)]
+
+
+Answer = tuple[str, str | None]
+"""A row's stored result as JSON text, and its error (None for an answer)."""
+
+
+def answer_texts(
+    conn: Connection, inputs: Iterable[Mapping[str, str]], at: date, render: Render
+) -> list[Answer]:
+    """The stored result of each input row (``q`` or parts), in order, as JSON text with
+    its error. Identical texts are geocoded once. On a connection that has written nothing
+    in its transaction (a read transaction, as the workers use), answers and the
+    geocoder's read statements are memoised for as long as the data is unchanged
+    (:func:`geo.geocode.cache.remember`, :func:`geo.geocode.cache.memoised`), so a text
+    seen in an earlier chunk costs nothing. A row whose geocoding raises a non-database
+    error gets ``{"error": …}``; a database error propagates (the transaction is no longer
+    usable)."""
+    answers: dict[str, Answer] = {}
     out = []
     with cache.scope(conn):
+        reader = cache.memoised(conn)
         for input_ in inputs:
             query = _query(input_)
-            if query not in answers:
-                answers[query] = _answer(conn, query, at, render)
-            out.append(answers[query])
+            found = answers.get(query)
+            if found is None:
+                found = answers[query] = cache.remember(
+                    ("batch answer", query, at, render),
+                    partial(_answer, reader, query, at, render),
+                )
+            out.append(found)
     return out
 
 
-def _answer(conn: Connection, query: str, at: date, render: Render) -> dict[str, Any]:
+def _answer(conn: Connection, query: str, at: date, render: Render) -> Answer:
     try:
-        return render(geocode(conn, query, at, limit=1))
+        result = render(geocode(conn, query, at, limit=1))
     except SQLAlchemyError:
         raise
     except Exception as exc:  # a bug on one odd address must not stop the job
         log.exception("geocoding %r failed", query)
-        return {"error": f"geocoding failed: {type(exc).__name__}"}
+        result = {"error": f"geocoding failed: {type(exc).__name__}"}
+    return json.dumps(result, ensure_ascii=False), result.get("error")
 
 
 _OPEN_JOBS_SQL = """
@@ -248,10 +272,10 @@ def process_chunk(database: Database, render: Render, size: int = CHUNK_SIZE) ->
 
 def _geocode_claimed(
     database: Database, inputs: list[dict[str, str]], at: date, render: Render
-) -> list[dict[str, Any]]:
+) -> list[Answer]:
     try:
         with database.read() as conn:
-            return geocode_rows(conn, inputs, at, render)
+            return answer_texts(conn, inputs, at, render)
     except SQLAlchemyError:
         log.warning("a chunk failed; redoing it a row at a time", exc_info=True)
         return [_careful(database, i, at, render) for i in inputs]
@@ -276,29 +300,21 @@ def _job_date(conn: Connection, job_id: uuid.UUID, options: Mapping[str, Any]) -
     return at
 
 
-def _careful(
-    database: Database, input_: Mapping[str, str], at: date, render: Render
-) -> dict[str, Any]:
+def _careful(database: Database, input_: Mapping[str, str], at: date, render: Render) -> Answer:
     try:
         with database.read() as conn:
-            return geocode_rows(conn, [input_], at, render)[0]
+            return answer_texts(conn, [input_], at, render)[0]
     except SQLAlchemyError as exc:
         log.warning("row %r failed: %s", _query(input_), exc)
-        return {"error": f"geocoding failed: {type(exc).__name__}"}
+        error = f"geocoding failed: {type(exc).__name__}"
+        return json.dumps({"error": error}, ensure_ascii=False), error
 
 
-def _store(
-    conn: Connection, job_id: uuid.UUID, row_nos: list[int], results: list[dict[str, Any]]
-) -> None:
-    errors = [r.get("error") for r in results]
+def _store(conn: Connection, job_id: uuid.UUID, row_nos: list[int], results: list[Answer]) -> None:
+    errors = [e for _, e in results]
     conn.execute(
         text(_STORE_SQL),
-        {
-            "job": job_id,
-            "row_nos": row_nos,
-            "results": [json.dumps(r, ensure_ascii=False) for r in results],
-            "errors": errors,
-        },
+        {"job": job_id, "row_nos": row_nos, "results": [r for r, _ in results], "errors": errors},
     )
     failed = sum(1 for e in errors if e is not None)
     conn.execute(text(_PROGRESS_SQL), {"job": job_id, "n": len(row_nos), "failed": failed})
@@ -357,7 +373,9 @@ CSV_COLUMNS = (
 )
 
 
-def _status(result: dict[str, Any] | None) -> str:
+def status(result: dict[str, Any] | None) -> str:
+    """A row's status in the output: ``pending`` (no result yet), ``error``, ``ok`` (a
+    best candidate) or ``no-match``."""
     if result is None:
         return "pending"
     if result.get("error"):
@@ -378,7 +396,7 @@ def csv_record(row_no: int, row_id: str, query: str, result: dict[str, Any] | No
         row_no,
         row_id,
         query,
-        _status(result or None),
+        status(result or None),
         best.get("level"),
         best.get("code"),
         best.get("lon"),
@@ -407,7 +425,7 @@ def json_record(
         "row_no": row_no,
         "row_id": row_id,
         "input": dict(input_),
-        "status": _status(result or None),
+        "status": status(result or None),
         "best": result.get("best"),
         "ambiguous": result.get("ambiguous"),
         "error": result.get("error"),

@@ -19,15 +19,17 @@ from __future__ import annotations
 import re
 import struct
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import Result
+from sqlalchemy.sql.elements import TextClause
 
 from geo.geocode.near_keys import NearKeys
 
@@ -37,6 +39,7 @@ __all__ = [
     "SuccessorRow",
     "UnitRow",
     "current",
+    "memoised",
     "remember",
     "scope",
     "trigrams",
@@ -467,3 +470,54 @@ def remember(key: Hashable, compute: Callable[[], T]) -> T:
     except KeyError:
         found = memo[key] = compute()
     return found
+
+
+class _MemoisedConnection:
+    """``conn`` whose read statements (``text()`` SELECTs) are answered, once run, from the
+    memo of the data state (see :func:`remember`); anything else goes to ``conn``."""
+
+    def __init__(self, conn: Connection, memo: dict[Hashable, Any]) -> None:
+        self._conn, self._memo = conn, memo
+
+    def execute(
+        self, statement: Any, parameters: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Result[Any]:
+        key = _statement_key(statement, parameters) if not kw else None
+        if key is None:
+            return self._conn.execute(statement, parameters, **kw)
+        frozen = self._memo.get(key)
+        if frozen is None:
+            frozen = self._memo[key] = self._conn.execute(statement, parameters).freeze()
+        return frozen()  # a fresh Result over the stored rows
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def _statement_key(statement: Any, parameters: Mapping[str, Any] | None) -> Hashable | None:
+    """The memo key of a read statement, or None (not a SELECT, or unhashable values)."""
+    if not isinstance(statement, TextClause):
+        return None
+    if not _READ.match(statement.text):
+        return None
+    items = (parameters or {}).items()
+    try:
+        values = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in items))
+        hash(values)
+    except TypeError:
+        return None
+    return ("sql", statement.text, values)
+
+
+_READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+
+
+def memoised(conn: Connection) -> Connection:
+    """Within a :func:`scope`, ``conn`` as a connection whose read statements are run once
+    per data state: the same statement with the same parameters is answered from memory,
+    so lookups a caller does not memoise itself are shared by every address of a batch.
+    Sound for the geocoder's statements, which read only the registry and the base map and
+    depend only on their parameters (no ``now()``, no ``random()``); outside a scope, or in
+    a transaction that has written, ``conn`` itself."""
+    memo = _data.get()
+    return conn if memo is None else cast(Connection, _MemoisedConnection(conn, memo))

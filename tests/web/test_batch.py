@@ -402,3 +402,47 @@ def test_the_command_line_gives_the_same_answers(
         assert line == batch.csv_record(i + 1, f"R{i}", address, stored), address
     assert lines[-1][:4] == [str(len(ADDRESSES) + 1), "R-bad", "", "error"]
     assert lines[-1][-1] == "empty address"
+
+
+def test_a_place_registered_while_a_job_runs_is_found_by_the_rows_after(
+    fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from web.app import create_app
+
+    monkeypatch.setenv("DIACHI_BATCH__WORKERS", "0")  # this test runs the chunks itself
+    address = "Số 7 Võ Văn Tần, Phường Xuân Hòa, TP.HCM"
+    database, job, _ = _committed_job(fresh_database_url, [address] * 4)
+    assert batch.process_chunk(database, render, size=2) == 2  # before the place exists
+    with database.transaction() as conn:
+        field, review = bearer(conn, "field"), bearer(conn, "review")
+    with TestClient(create_app(Settings(), database=database)) as client:
+        place = make_place(client, field, review, house_number="7", street="Võ Văn Tần")
+    assert _drain(database, size=2) == 2
+    with database.read() as conn:
+        rows = batch.result_page(conn, job.id)
+    found = [r.result["best"]["code"] if r.result and r.result["best"] else None for r in rows]
+    assert found == [None, None, place["code"], place["code"]]
+    database.dispose()
+
+
+def test_the_command_line_answers_repeated_rows_in_order(
+    client: TestClient, test_database_url: str, tmp_path: Path
+) -> None:
+    from web.batch_file import geocode_file
+
+    addresses = [ADDRESSES[1], "", ADDRESSES[2], ADDRESSES[1], ADDRESSES[5], "", ADDRESSES[2]]
+    source, target = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    source.write_bytes(_csv([["id", "address"], *[[f"R{i}", a] for i, a in enumerate(addresses)]]))
+    options = BatchOptions(column="address", id_column="id")
+    settings = Settings(database_url=test_database_url)
+    report = geocode_file(settings, source, options, target, processes=2, chunk_size=1)
+    assert (report.rows, report.ok, report.errors) == (7, 5, 2)
+    lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [line["row_id"] for line in lines] == [f"R{i}" for i in range(7)]
+    for address, line in zip(addresses, lines, strict=True):
+        if not address:
+            assert (line["status"], line["error"]) == ("error", "empty address")
+            continue
+        single = client.get("/geocode", params={"q": address}).json()
+        assert line["best"] == single["candidates"][0], address
+        assert line["ambiguous"] == single["ambiguous"], address
