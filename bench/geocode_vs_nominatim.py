@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import socket
 import subprocess
@@ -46,7 +47,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Connection
 
-from bench.common import OUT_DIR, Latency, latency_table
+from bench.common import OUT_DIR, Latency, latency_table, machine
 from bench.geocode_queries import (
     CONFIDENT,
     DEFAULT_DATA,
@@ -388,7 +389,15 @@ def main() -> None:
     engine = make_engine(Settings())
     at = today()
     t0 = time.perf_counter()
+    code = code_state()  # at the start: others edit the geocoder while this runs
+    loads: dict[str, list[float]] = {}
+
+    def load(phase: str) -> None:
+        loads[phase] = [round(x, 2) for x in os.getloadavg()]
+
+    load("start")
     with engine.connect() as conn:
+        host = machine(conn)
         olds = OldNames(conn)
         hq_rows = read_rows(args.data / HQ_FILE, args.limit)
         queries = hq_queries(hq_rows, olds, args.seed, args.kinds)
@@ -401,6 +410,7 @@ def main() -> None:
         answers["nominatim"] = nominatim_answers(args.nominatim, queries, args.concurrency)
         t3 = time.perf_counter()
         attach_communes(conn, answers["nominatim"], at)
+    load("after accuracy")
     print(f"diachi in-process {t2 - t1:.1f} s; Nominatim over HTTP {t3 - t2:.1f} s")
     scores = score(queries, answers)
     report = [
@@ -426,6 +436,7 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
+    load("after throughput")
     best = {
         name: max((r for r in runs if r.name.startswith(name)), key=lambda r: r.per_second)
         for name in ("diachi", "nominatim")
@@ -436,7 +447,9 @@ def main() -> None:
         f"{args.concurrency} client threads (keep-alive), diachi {args.workers} workers, "
         f"Nominatim 2 workers:\n{latency_table(runs)}\n"
         f"best round: diachi {best['diachi'].per_second:.0f}/s, Nominatim "
-        f"{best['nominatim'].per_second:.0f}/s, ratio {ratio:.1f}x"
+        f"{best['nominatim'].per_second:.0f}/s, ratio {ratio:.1f}x\n"
+        "load average (1, 5, 15 min): "
+        + "; ".join(f"{phase} {' '.join(map(str, v))}" for phase, v in loads.items())
     )
     print("\n\n".join(report))
 
@@ -447,7 +460,9 @@ def main() -> None:
         json.dumps(
             {
                 "date": stamp,
-                "code": code_state(),
+                "code": code,
+                "machine": host,
+                "load_average_1_5_15": loads,
                 "args": {k: str(v) for k, v in vars(args).items()},
                 "queries": len(queries),
                 "seconds": round(time.perf_counter() - t0, 1),
