@@ -509,7 +509,7 @@ def _word_parts(word: str) -> tuple[tuple[str, str, int, int, bool], ...]:
     """(folded, lower case, start, end, capitalised) of the tokens ``word`` is read as."""
     low = word.lower()
     key = fold(word)
-    if low in _SEPARATOR_WORDS:
+    if low in _SEPARATOR_WORDS or word == "va":  # "xa Tan Phu va xa Tan Hoa"
         return (("", low, 0, len(word), False),)
     glued = None
     if len(key) == len(low) and (not key.isalpha() or key in ("tphcm", "tphn")):
@@ -1165,8 +1165,8 @@ class _Assembly:
             last = reader.toks[end - 1]
             if _is_old_word(last, reader.ctx):
                 piece.old, end = True, end - 1
-            elif last.low == "mới" and not last.cap:
-                end -= 1
+            elif last.low == "mới" and not last.cap and reader.toks[piece.name].cap:
+                end -= 1  # "xã Pha Long mới"; all in lower case, "huyện chợ mới" is a name
             elif end - piece.name > 2 and _match(
                 _TRAILING_BY_FIRST, reader.toks, end - 2, end, reader.ctx
             ):

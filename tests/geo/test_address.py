@@ -673,3 +673,13 @@ def test_a_type_word_inside_a_name_stays_in_the_name() -> None:
     address = parse_address("Phường Tam Quan Bắc, Tỉnh Gia Lai")
     assert address.commune is not None and address.commune.name == "Tam Quan Bắc"
     assert address.district is None
+
+
+def test_unaccented_va_separates_two_units() -> None:
+    address = parse_address("UBND xa Tan Phu va UBND xa Tan Hoa, Binh Phuoc")
+    assert [u.key for u in address.units if u.level == "commune"] == ["tan phu", "tan hoa"]
+
+
+def test_moi_ends_a_name_written_all_in_lower_case() -> None:
+    assert parse_address("huyện chợ mới, tỉnh an giang").district.key == "cho moi"  # type: ignore[union-attr]
+    assert parse_address("xã Pha Long mới, Lào Cai").commune.key == "pha long"  # type: ignore[union-attr]
