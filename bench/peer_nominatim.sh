@@ -11,6 +11,10 @@
 #   bench/peer_nominatim.sh --stop     stop the server
 #   REPLACE=1 bench/peer_nominatim.sh  rebuild the merged file and re-import
 #
+# The venv and project under $PEER_HOME (/tmp) do not survive a reboot, Debian's cluster
+# does: when the database is there but the venv or project is gone, the script re-imports
+# (the shared script builds the venv again; about 3 minutes).
+#
 # Nominatim is GPL-3.0: it runs as its own process (gunicorn on 127.0.0.1:$PEER_PORT)
 # from its own venv under $PEER_HOME and is only ever reached over HTTP.
 # It needs PostgreSQL + PostGIS on the local socket with the current user as superuser:
@@ -41,8 +45,10 @@ fi
 
 # ---------------------------------------------------------------- Debian's cluster
 if ! psql -d postgres -Atc "select 1" >/dev/null 2>&1; then
-  log "starting Debian's PostgreSQL cluster 15/main"
-  pg_ctlcluster 15 main start
+  if ! pg_ctlcluster 15 main status >/dev/null 2>&1; then
+    log "starting Debian's PostgreSQL cluster 15/main"
+    pg_ctlcluster 15 main start
+  fi
   if ! su postgres -c "psql -Atc \"select 1 from pg_roles where rolname='$(id -un)'\"" | grep -q 1
   then
     su postgres -c "createuser -s $(id -un)"
@@ -69,10 +75,20 @@ if [[ ! -s "$MERGED" || "$REPLACE" == 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- import or serve again
+PROJECT="$PEER_HOME/projects/$DB"
+complete() {
+  [[ -x "$PEER_HOME/venv/bin/nominatim" && -x "$PEER_HOME/venv/bin/gunicorn" \
+     && -f "$PROJECT/.env" ]]
+}
 exists=$(psql -d postgres -Atc "select 1 from pg_database where datname='$DB'")
-if [[ -z "$exists" || "$REPLACE" == 1 ]]; then
-  [[ -f "$PEER_HOME/projects/$DB/server.pid" ]] && bash "$SHARED/nominatim.sh" --stop "$DB" || true
-  bash "$SHARED/nominatim.sh" "$MERGED" "$DB" "$PORT"
+if [[ -z "$exists" || "$REPLACE" == 1 ]] || ! complete; then
+  if [[ -n "$exists" && "$REPLACE" != 1 ]]; then
+    log "database $DB exists but the venv or $PROJECT is gone: building them and re-importing"
+  fi
+  [[ -f "$PROJECT/server.pid" ]] && bash "$SHARED/nominatim.sh" --stop "$DB" || true
+  # REPLACE=1: the shared script refuses an existing database otherwise (it only ever
+  # drops databases named geocoder_peer_*).
+  REPLACE=1 bash "$SHARED/nominatim.sh" "$MERGED" "$DB" "$PORT"
   bash "$SHARED/nominatim.sh" --stop "$DB"  # served again below, with the setting
 fi
 
@@ -82,9 +98,7 @@ psql -d "$DB" -qc "ALTER DATABASE $DB SET jit = off"
 
 # Start the server the way the shared script does (gunicorn + uvicorn workers,
 # detached, pid file): after an import, or when nothing serves the database (a reboot).
-PROJECT="$PEER_HOME/projects/$DB"
-[[ -x "$PEER_HOME/venv/bin/gunicorn" && -f "$PROJECT/.env" ]] \
-  || die "database $DB exists but $PROJECT is incomplete; rerun with REPLACE=1"
+complete || die "$PROJECT or its venv is incomplete after the import"
 "$PEER_HOME/venv/bin/python" - "$PROJECT" "$PEER_HOME/venv/bin/gunicorn" "$PORT" "$WORKERS" <<'PY'
 import subprocess, sys
 project, gunicorn, port, workers = sys.argv[1:]
