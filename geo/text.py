@@ -349,6 +349,7 @@ def _letters(text: str) -> list[tuple[str, str]]:
     return [(c.translate(_FOLD_TABLE), c) for c in clean(text).lower() if c.isalnum()]
 
 
+@lru_cache(maxsize=65_536)
 def diacritic_similarity(typed: str, candidate: str) -> float:
     """How well ``candidate``'s diacritics agree with those typed, in [0, 1].
 

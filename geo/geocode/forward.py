@@ -347,6 +347,8 @@ def _place(
     wanted = readings(parsed.house, parsed.street)
     if not wanted or parsed.house is None or parsed.house.base is None:
         return None
+    if cc.commune.id not in _communes_with_places(conn):
+        return None  # most communes have no registered place yet: no round trip
     base = str(parsed.house.base)
     rows = cache.remember(
         ("places", base, cc.commune.id, at),
@@ -361,6 +363,32 @@ def _place(
         return None
     r = same[0]
     return (r.place_id, r.code, r.house_number, r.street_name, r.lon, r.lat, _spread_m(same))
+
+
+# The communes any current place version lies in, by a skip scan of the index on
+# (commune_unit_id, base): one probe per commune, not a scan of every version.
+_COMMUNES_WITH_PLACES_SQL = """
+WITH RECURSIVE c AS (
+    (SELECT commune_unit_id AS id FROM place_version
+     WHERE upper_inf(recorded) AND commune_unit_id IS NOT NULL
+     ORDER BY commune_unit_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT v.commune_unit_id FROM place_version v
+            WHERE upper_inf(v.recorded) AND v.commune_unit_id > c.id
+            ORDER BY v.commune_unit_id LIMIT 1)
+    FROM c WHERE c.id IS NOT NULL
+)
+SELECT id FROM c WHERE id IS NOT NULL
+"""
+
+
+def _communes_with_places(conn: Connection) -> frozenset[int]:
+    """Ids of the communes where some place is registered (any status), once per state of
+    the data (:func:`geo.geocode.cache.remember`)."""
+    return cache.remember(
+        ("communes with places",),
+        lambda: frozenset(conn.execute(text(_COMMUNES_WITH_PLACES_SQL)).scalars()),
+    )
 
 
 def _one_slip(have: frozenset[Reading], wanted: frozenset[Reading]) -> bool:
