@@ -385,6 +385,7 @@ _caches: dict[tuple[str, str, str], AdminCache] = {}
 _lock = threading.Lock()
 _current: ContextVar[AdminCache | None] = ContextVar("diachi_admin_cache", default=None)
 _data: ContextVar[dict[Hashable, Any] | None] = ContextVar("diachi_data_memo", default=None)
+_basemap: ContextVar[dict[Hashable, Any] | None] = ContextVar("diachi_basemap_memo", default=None)
 _active: ContextVar[bool] = ContextVar("diachi_admin_cache_active", default=False)
 _data_memos: dict[tuple[str, int | None, str | None], dict[Hashable, Any]] = {}
 MAX_DATA_ENTRIES = 200_000
@@ -392,19 +393,27 @@ MAX_DATA_ENTRIES = 200_000
 _STATE_SQL = """
 SELECT current_database(), i.digest, i.imported_at::text,
        (SELECT max(seq) FROM change_transaction),
-       pg_current_xact_id_if_assigned() IS NULL AS read_only
+       pg_current_xact_id_if_assigned() IS NULL AS read_only,
+       (SELECT max(id) FROM street) AS street_max,
+       (SELECT max(imported_at)::text FROM osm_dataset) AS osm_at
 FROM (SELECT 1) one LEFT JOIN dataset_import i ON i.dataset = :d
 """
 
 
-def _for(conn: Connection) -> tuple[AdminCache | None, dict[Hashable, Any] | None]:
-    """The admin cache of ``conn``'s database at its admin import (None without one), and
-    the memo of base-map and place lookups for the state of its data (None when this
-    transaction has written anything: its own writes are not in any shared state)."""
-    db, digest, imported_at, seq, read_only = conn.execute(text(_STATE_SQL), {"d": DATASET}).one()
-    data = _data_memo((str(db), seq, f"{digest}|{imported_at}")) if read_only else None
+def _for(
+    conn: Connection,
+) -> tuple[AdminCache | None, dict[Hashable, Any] | None, dict[Hashable, Any] | None]:
+    """The admin cache of ``conn``'s database at its admin import (None without one), the
+    memo of base-map and place lookups for the state of its data, and the memo of lookups
+    of the base map alone for the state of the base map (both None when this transaction
+    has written anything: its own writes are not in any shared state)."""
+    row = conn.execute(text(_STATE_SQL), {"d": DATASET}).one()
+    db, digest, imported_at, seq, read_only, street_max, osm_at = row
+    admin = f"{digest}|{imported_at}"
+    data = _data_memo((str(db), seq, admin)) if read_only else None
+    basemap = _data_memo((f"{db}|basemap", street_max, f"{admin}|{osm_at}")) if read_only else None
     if digest is None:
-        return None, data
+        return None, data, basemap
     key = (str(db), str(digest), str(imported_at))
     cache = _caches.get(key)
     if cache is None:
@@ -415,7 +424,7 @@ def _for(conn: Connection) -> tuple[AdminCache | None, dict[Hashable, Any] | Non
                 while len(_caches) >= MAX_CACHES:
                     del _caches[next(iter(_caches))]
                 _caches[key] = cache
-    return cache, data
+    return cache, data, basemap
 
 
 def _data_memo(state: tuple[str, int | None, str | None]) -> dict[Hashable, Any]:
@@ -442,11 +451,12 @@ def scope(conn: Connection) -> Iterator[AdminCache | None]:
     if _active.get():
         yield _current.get()
         return
-    cache, data = _for(conn)
-    tokens = (_current.set(cache), _data.set(data), _active.set(True))
+    cache, data, basemap = _for(conn)
+    tokens = (_current.set(cache), _data.set(data), _active.set(True), _basemap.set(basemap))
     try:
         yield cache
     finally:
+        _basemap.reset(tokens[3])
         _active.reset(tokens[2])
         _data.reset(tokens[1])
         _current.reset(tokens[0])
@@ -463,6 +473,27 @@ def remember(key: Hashable, compute: Callable[[], T]) -> T:
     written. For lookups of places and the base map, whose answers depend only on the data
     and ``key``."""
     memo = _data.get()
+    if memo is None:
+        return compute()
+    try:
+        found: T = memo[key]
+    except KeyError:
+        found = memo[key] = compute()
+    return found
+
+
+def basemap_shared() -> bool:
+    """Whether :func:`remember_basemap` keeps what it computes (within a scope, in a
+    transaction that has not written)."""
+    return _basemap.get() is not None
+
+
+def remember_basemap(key: Hashable, compute: Callable[[], T]) -> T:
+    """Like :func:`remember`, for lookups that read only the base map (streets) and the
+    administrative units: kept while neither changes — streets change only by an OSM
+    import (``osm_dataset``) or by adding streets (``max(street.id)``) — so registering
+    places does not drop them."""
+    memo = _basemap.get()
     if memo is None:
         return compute()
     try:

@@ -206,16 +206,17 @@ def _by_street(
     )
     districts = sorted({u.id for u in admin.old_units if u.level == "district"})
     keys = [k for name in names for k in _keys(name)]
-    rows = conn.execute(
-        text(_COMMUNES_BY_STREET_SQL),
-        {
-            "keys": keys,
-            "at": at,
-            "provinces": provinces or None,
-            "districts": districts or None,
-            "limit": STREET_COMMUNES,
-        },
-    ).all()
+    params = {
+        "keys": keys,
+        "at": at,
+        "provinces": provinces or None,
+        "districts": districts or None,
+        "limit": STREET_COMMUNES,
+    }
+    rows = cache.remember_basemap(
+        ("communes by street", tuple(keys), at, tuple(provinces), tuple(districts)),
+        lambda: conn.execute(text(_COMMUNES_BY_STREET_SQL), params).all(),
+    )
     found: list[Candidate] = []
     for r in rows:
         province = province_at(conn, r.parent_code or "", at)
@@ -274,18 +275,18 @@ def _street(conn: Connection, names: list[str], area: int) -> Any:
         return None
     for name in names:
         keys = _keys(name)
-        street = cache.remember(
+        street = cache.remember_basemap(
             ("street", tuple(keys), area),
             partial(_street_sql, conn, keys, area),
         )
         if street is not None:
             return street
-    known = cache.remember(("street names", area), partial(_street_names_sql, conn, area))
+    known = cache.remember_basemap(("street names", area), partial(_street_names_sql, conn, area))
     for name in names:  # a slip in the name: a street of the commune one edit away
         key = street_key(name)
         near = [k for k in known if len(key) >= SLIP_MIN and one_edit(street_key(k), key)]
         if len(near) == 1:
-            return cache.remember(
+            return cache.remember_basemap(
                 ("street", (near[0],), area), partial(_street_sql, conn, near, area)
             )
     return None
@@ -324,9 +325,14 @@ def _street_not_found(
 
 
 def _covered(conn: Connection, commune_id: int) -> bool:
-    """Whether any street of the base map lies in the commune."""
-    return bool(
-        cache.remember(
+    """Whether any street of the base map lies in the commune (a 2025 commune; a former
+    unit is covered when any street lies in its boundary)."""
+    if cache.basemap_shared():  # once per state of the base map, for every commune
+        covered = cache.remember_basemap(("covered communes",), partial(_covered_sql, conn))
+        if commune_id in covered.checked:
+            return commune_id in covered
+    return bool(  # no shared state (this transaction wrote), or not a commune in force
+        cache.remember_basemap(
             ("covered", commune_id),
             lambda: conn.execute(
                 text(
@@ -337,6 +343,30 @@ def _covered(conn: Connection, commune_id: int) -> bool:
             ).scalar(),
         )
     )
+
+
+class _Covered(frozenset[int]):
+    """The communes with a street, and (``checked``) every commune the query looked at."""
+
+    checked: frozenset[int]
+
+
+_COVERED_SQL = """
+SELECT p.unit_id, bool_or(EXISTS (SELECT 1 FROM street s WHERE s.geom && p.geom
+                                  AND ST_Intersects(s.geom, p.geom))) AS covered
+FROM admin_unit_part p
+WHERE p.level = 'commune' AND p.valid @> CURRENT_DATE
+GROUP BY p.unit_id
+"""
+
+
+def _covered_sql(conn: Connection) -> _Covered:
+    """Every commune in force today, and which have a street: one statement per state of
+    the base map (0.4 s with the bundled extracts) instead of one per commune asked."""
+    rows = conn.execute(text(_COVERED_SQL)).all()
+    covered = _Covered(r.unit_id for r in rows if r.covered)
+    covered.checked = frozenset(r.unit_id for r in rows)
+    return covered
 
 
 def _place(

@@ -45,7 +45,7 @@ def test_cached_answers_equal_the_sql_answers(
     with cache.scope(conn) as loaded:
         assert loaded is not None  # the test database has an admin import
     cached = {q: _answers(conn, q) for q in ADDRESSES}
-    monkeypatch.setattr(cache, "_for", lambda conn: (None, None))  # every lookup in SQL
+    monkeypatch.setattr(cache, "_for", lambda conn: (None, None, None))  # every lookup in SQL
     for query in ADDRESSES:
         assert _answers(conn, query) == cached[query], query
 
@@ -99,3 +99,40 @@ def test_a_new_import_digest_reloads_the_cache(conn: Connection) -> None:
             "27139"
         ]
     assert cache.current() is None  # outside a scope
+
+
+def test_a_street_added_later_is_seen_by_the_next_geocode(fresh_database_url: str) -> None:
+    # Streets are remembered per state of the base map, across reads: a new street must
+    # end it, or the commune would stay "not covered" and the street unfound.
+    from sqlalchemy import create_engine
+
+    from registry.database import Database
+
+    database = Database(create_engine(fresh_database_url))
+    query = "Đường Trần Quốc Thảo, Phường Xuân Hòa, TP.HCM"
+    try:
+        with database.read() as conn:
+            before = geocode(conn, query, AT).candidates[0]
+        with database.transaction() as conn:
+            tx = conn.execute(
+                text(
+                    "INSERT INTO change_transaction (organisation, source)"
+                    " VALUES ('OSM', 'import:osm') RETURNING id"
+                )
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO street (osm_id, name, name_folded, highway, geom, source,"
+                    " licence, dataset, tx_id) VALUES ('w9', 'Đường Trần Quốc Thảo',"
+                    " 'duong tran quoc thao', 'secondary', ST_SetSRID(ST_MakeLine("
+                    "ST_MakePoint(106.6885, 10.7850), ST_MakePoint(106.6895, 10.7850)), 4326),"
+                    " 'osm', 'ODbL-1.0', 'test', :tx)"
+                ),
+                {"tx": tx},
+            )
+        with database.read() as conn:
+            after = geocode(conn, query, AT).candidates[0]
+    finally:
+        database.dispose()
+    assert before.level == "commune"
+    assert (after.level, after.street) == ("street", "Đường Trần Quốc Thảo")
