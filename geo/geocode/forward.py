@@ -206,6 +206,8 @@ def _by_street(
     )
     districts = sorted({u.id for u in admin.old_units if u.level == "district"})
     keys = [k for name in names for k in _keys(name)]
+    if not _any_street_named(conn, keys):
+        return []
     params = {
         "keys": keys,
         "at": at,
@@ -275,6 +277,8 @@ def _street(conn: Connection, names: list[str], area: int) -> Any:
         return None
     for name in names:
         keys = _keys(name)
+        if not _any_street_named(conn, keys):
+            continue
         street = cache.remember_basemap(
             ("street", tuple(keys), area),
             partial(_street_sql, conn, keys, area),
@@ -290,6 +294,19 @@ def _street(conn: Connection, names: list[str], area: int) -> Any:
                 ("street", (near[0],), area), partial(_street_sql, conn, near, area)
             )
     return None
+
+
+def _any_street_named(conn: Connection, keys: list[str]) -> bool:
+    """Whether the base map has a street with one of the folded names ``keys`` anywhere:
+    most addresses name streets of places the base map does not cover yet, and need no
+    spatial query to learn it. The names are read once per state of the base map."""
+    if not cache.basemap_shared():
+        return True  # no shared state: let the spatial query answer
+    names = cache.remember_basemap(
+        ("street names",),
+        lambda: frozenset(conn.execute(text("SELECT DISTINCT name_folded FROM street")).scalars()),
+    )
+    return any(k in names for k in keys)
 
 
 def _street_names_sql(conn: Connection, area: int) -> list[str]:
