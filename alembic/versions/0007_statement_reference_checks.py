@@ -14,10 +14,13 @@ raising ``restrict_violation`` (SQLSTATE 23001). No code path deleted from them.
 
 With that, every reference to them is checked by one AFTER statement trigger per table
 and event (``fk_check_insert``; ``fk_check_update`` where the column can be updated)
-over the statement's transition table: for each reference, one anti-join of the distinct
-new values against the referenced key. A missing value raises ``foreign_key_violation``
+over the statement's transition table: for each reference, one anti-join of the new rows
+against the referenced key. The smallest missing value raises ``foreign_key_violation``
 (SQLSTATE 23503) with PostgreSQL's own message, detail and fields (constraint named as the
-dropped foreign key, table, column). ``place_version`` has no update check: its guard
+dropped foreign key, table, column). The query is planned each time (``EXECUTE``), when the
+planner knows the transition table's row count: a few rows probe the key's index, 300,000
+are hashed against it. (``SELECT DISTINCT`` first, or ``LIMIT 1``, made it guess 200 rows
+and probe the index 300,000 times: 2.3 s instead of 0.3 s for ``code_issuance.place_id``.) ``place_version`` has no update check: its guard
 (migration 0002) refuses every update but closing the record time.
 
 No lock on the referenced rows is needed. The foreign key's ``FOR KEY SHARE`` exists only
@@ -94,9 +97,8 @@ DECLARE
 BEGIN
     WHILE i < TG_NARGS LOOP
         EXECUTE format(
-            'SELECT n.v::text FROM (SELECT DISTINCT %1$I AS v FROM new_rows'
-            ' WHERE %1$I IS NOT NULL) n'
-            ' WHERE NOT EXISTS (SELECT FROM %2$I.%3$I r WHERE r.%4$I = n.v) LIMIT 1',
+            'SELECT min(n.%1$I)::text FROM new_rows n WHERE n.%1$I IS NOT NULL'
+            ' AND NOT EXISTS (SELECT FROM %2$I.%3$I r WHERE r.%4$I = n.%1$I)',
             TG_ARGV[i + 1], TG_TABLE_SCHEMA, TG_ARGV[i + 2], TG_ARGV[i + 3]
         ) INTO missing;
         IF missing IS NOT NULL THEN
