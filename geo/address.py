@@ -475,7 +475,7 @@ class _Tok(NamedTuple):
     cap: bool  # written with a capital first letter
 
 
-_TOKEN = re.compile(r"([^\W_]+)|(\s[-–—]+\s|[–—]+|[,;|()\[\]{}:]|\.(?=\s|$))|(\.)|\S")
+_TOKEN = re.compile(r"([^\W_]+)|(\s[-–—/]+\s|[–—]+|[,;|()\[\]{}:]|\.(?=\s|$))|(\.)|\S")
 _GLUED = re.compile(r"(tp|tx|tt|kp|kv|tdp|ql|dt|tl|hl|dh|dk|p|f|q)([0-9][0-9a-z]*)|(tp)(hcm|hn)")
 _SEPARATOR_WORDS = frozenset({"và", "tại"})  # "UBND xã A và xã B", "Trụ sở X tại số 8 …"
 _OPENING = frozenset("([{")

@@ -84,7 +84,8 @@ def fold(text: str) -> str:
 # --- clean -------------------------------------------------------------------------------------
 
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
-_LOOKALIKES = str.maketrans({"\u00d0": "\u0110"})  # Icelandic Ð, left by legacy encodings
+# Icelandic Ð/ð, left by legacy encodings (and lower-casing an "Ð" gives "ð")
+_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 _WORD = re.compile(r"[^\W\d_]+")
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 _SYLLABLE = re.compile(r"([bcdđfghjklmnpqrstvwxz]*)([aăâeêioôơuưy]+)(ch|nh|ng|[ckmnpt]?)")

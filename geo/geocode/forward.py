@@ -114,6 +114,7 @@ def geocode(conn: Connection, query: str, at: date, limit: int = 5) -> GeocodeRe
     """Candidates for a free-text address, best first (at most ``limit``)."""
     parsed = parse_address(query)
     with cache.scope(conn):
+        parsed = _unrun_street(conn, parsed)
         admin = resolve(conn, parsed, at)
         candidates = _candidates(conn, parsed, admin, at)
     candidates.sort(key=lambda c: (-c.confidence, LEVELS.index(c.level)))
@@ -302,11 +303,40 @@ def _any_street_named(conn: Connection, keys: list[str]) -> bool:
     spatial query to learn it. The names are read once per state of the base map."""
     if not cache.basemap_shared():
         return True  # no shared state: let the spatial query answer
-    names = cache.remember_basemap(
+    return any(k in _street_names(conn) for k in keys)
+
+
+def _street_names(conn: Connection) -> frozenset[str]:
+    """Every folded street name of the base map (once per state of the base map)."""
+    return cache.remember_basemap(
         ("street names",),
         lambda: frozenset(conn.execute(text("SELECT DISTINCT name_folded FROM street")).scalars()),
     )
-    return any(k in names for k in keys)
+
+
+def _unrun_street(conn: Connection, parsed: ParsedAddress) -> ParsedAddress:
+    """Without commas or type words the units run on after the street ("180 nguyễn đình
+    chiểu xuân hòa ho chi minh city"): when the street read is no street of the base map
+    but its first words are, the rest is read as the units that follow it."""
+    street, names = parsed.street, None
+    if not street or parsed.commune is not None:
+        return parsed
+    words = street.split()
+    if len(words) < 3:
+        return parsed
+    names = _street_names(conn)
+    if any(k in names for k in _keys(street)):
+        return parsed
+    for cut in range(len(words) - 1, 1, -1):
+        if not any(k in names for k in _keys(" ".join(words[:cut]))):
+            continue
+        rest = " ".join(words[cut:])
+        at = parsed.cleaned.find(rest)
+        if at <= 0:
+            return parsed
+        again = parse_address(f"{parsed.cleaned[:at].rstrip()}, {parsed.cleaned[at:]}")
+        return again if again.commune is not None else parsed
+    return parsed
 
 
 def _street_names_sql(conn: Connection, area: int) -> list[str]:

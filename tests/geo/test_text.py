@@ -306,3 +306,8 @@ def test_similarity_ignores_tone_placement_case_and_prefix_typing() -> None:
 @given(address_text, address_text)
 def test_similarity_stays_in_range(typed: str, candidate: str) -> None:
     assert 0.0 <= diacritic_similarity(typed, candidate) <= 1.0
+
+
+def test_a_lower_case_eth_is_read_as_d_with_stroke() -> None:
+    # "Ð" (U+00D0) from legacy encodings is read as "Đ"; lower-cased it is "ð" (U+00F0)
+    assert clean("nguyễn \u00f0ình chiểu") == "nguyễn đình chiểu"

@@ -201,3 +201,18 @@ def test_two_communes_written_narrow_to_the_one_both_lead_to(client: TestClient)
     # two communes that lead to different places: neither is sure
     other = _best(client, q="UBND xã Cư Pui, UBND xã Ea Kly, Tỉnh Đắk Lắk")
     assert other["confidence"] < 0.9
+
+
+def test_units_run_on_after_the_street_without_commas(
+    client: TestClient, conn: Connection
+) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="45", street="Trần Cao Vân")
+    _street(conn, "Đường Trần Cao Vân", *XUAN_HOA)
+    for written in (
+        "45 trần cao vân xuân hòa ho chi minh city",  # lower case, no commas, no type words
+        "45 Trần Cao Vân / Xuân Hòa / Ho Chi Minh City",  # slashes between the parts
+    ):
+        best = _best(client, q=written)
+        assert (best["level"], best["code"]) == ("place", place["code"]), written
+        assert best["commune"]["name"] == "Phường Xuân Hòa"
