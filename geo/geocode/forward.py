@@ -152,17 +152,24 @@ def _candidates(
         if by_street:
             return by_street
     if not admin.communes:
-        return [_province_candidate(conn, p, parsed, admin) for p in admin.provinces]
-    out: list[Candidate] = []
-    for cc in admin.communes:
-        out.append(_best_in_commune(conn, parsed, admin, cc, at))
-    if len(out) > 1:
-        _penalise_ambiguity(out)
-    if names and all(c.level == "commune" for c in out):
+        out = [_province_candidate(conn, p, parsed, admin) for p in admin.provinces]
+        if not names and not out and parsed.house is not None and parsed.house.number:
+            names = _units_as_streets(parsed)  # "87 Trần Quốc Toản City"
+    else:
+        out = [_best_in_commune(conn, parsed, admin, cc, at) for cc in admin.communes]
+        if len(out) > 1:
+            _penalise_ambiguity(out)
+    if names and all(c.level in ("commune", "province") for c in out):
         elsewhere = _found_elsewhere(conn, parsed, admin, names, at, out)
         if elsewhere is not None:
             return [elsewhere, *out]
     return out
+
+
+def _units_as_streets(parsed: ParsedAddress) -> list[str]:
+    """Street names to try when no unit written is known: a street read as a unit ("87
+    Trần Quốc Toản City" — "City" made it one)."""
+    return [n for u in parsed.units for n in street_names(parsed.house, u.name)]
 
 
 def _found_elsewhere(
@@ -176,15 +183,26 @@ def _found_elsewhere(
     """The house, registered in one commune of the province(s) but not in the commune
     the address names — the writer gave the former district ("20 Cát Linh, Đống Đa"), a
     neighbouring ward, or a ward that was split. Only a house match counts, and it stays
-    below the confidence of a written commune that agrees."""
-    by_street = _by_street(conn, parsed, admin, names, at)
-    houses = [c for c in by_street if c.level == "place"]
+    below the confidence of a written commune that agrees. When what was written is
+    doubtful itself (below 0.7: unknown, a typo's guess, only a province — "52 Phố
+    Nguyễn Thái Học, Điện Biên, Đống Đa" is ward Điện Biên, not the province), the house
+    is looked for in the whole country."""
+    houses = [c for c in _by_street(conn, parsed, admin, names, at) if c.level == "place"]
+    doubtful = max((c.confidence for c in written), default=0.0) < 0.7
+    if len(houses) != 1 and doubtful:
+        anywhere = AdminMatch(notes=list(admin.notes))
+        houses = [c for c in _by_street(conn, parsed, anywhere, names, at) if c.level == "place"]
     if len(houses) != 1:
         return None
     house = houses[0]
-    named = ", ".join(sorted({c.commune.name for c in written if c.commune}))
+    named = ", ".join(
+        sorted({c.commune.name for c in written if c.commune})
+        or sorted({c.province.name for c in written if c.province})
+        or ["the units written"]
+    )
     house.explain.append(f"the house is registered here, not in {named} as written")
-    untyped = parsed.commune is not None and not parsed.commune.type_word
+    mention = parsed.commune or next(iter(parsed.units), None)
+    untyped = mention is None or not mention.type_word
     house.confidence, house.category = (0.85, "B") if untyped else (0.75, "C")
     where = house.commune.name if house.commune else "another commune"
     for c in written:  # a commune the base map does not cover yet may still be right
@@ -316,8 +334,9 @@ def _street_names(conn: Connection) -> frozenset[str]:
 
 def _unrun_street(conn: Connection, parsed: ParsedAddress) -> ParsedAddress:
     """Without commas or type words the units run on after the street ("180 nguyễn đình
-    chiểu xuân hòa ho chi minh city"): when the street read is no street of the base map
-    but its first words are, the rest is read as the units that follow it."""
+    chiểu xuân hòa ho chi minh city", "87 Trần Quốc Toản City"): when the street read is
+    no street of the base map but its first words are, the rest is read as what follows
+    it."""
     street, names = parsed.street, None
     if not street or parsed.commune is not None:
         return parsed
@@ -335,7 +354,8 @@ def _unrun_street(conn: Connection, parsed: ParsedAddress) -> ParsedAddress:
         if at <= 0:
             return parsed
         again = parse_address(f"{parsed.cleaned[:at].rstrip()}, {parsed.cleaned[at:]}")
-        return again if again.commune is not None else parsed
+        known = again.street is not None and any(k in names for k in _keys(again.street))
+        return again if again.commune is not None or known else parsed
     return parsed
 
 

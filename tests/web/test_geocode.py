@@ -216,3 +216,19 @@ def test_units_run_on_after_the_street_without_commas(
         best = _best(client, q=written)
         assert (best["level"], best["code"]) == ("place", place["code"]), written
         assert best["commune"]["name"] == "Phường Xuân Hòa"
+
+
+def test_a_doubtful_unit_does_not_hide_the_registered_house(
+    client: TestClient, conn: Connection
+) -> None:
+    field, review = bearer(conn, "field"), bearer(conn, "review")
+    place = make_place(client, field, review, house_number="45", street="Trần Cao Vân")
+    _street(conn, "Đường Trần Cao Vân", *XUAN_HOA)
+    # "Điện Biên" is a province, but also a ward of Hà Nội: written bare it is doubtful
+    best = _best(client, q="45 Trần Cao Vân, Điện Biên")
+    assert (best["level"], best["code"]) == ("place", place["code"])
+    assert best["confidence"] < 0.9
+    assert any("not in Tỉnh Điện Biên" in e for e in best["explain"])
+    # an English "City" after the street made it look like a city
+    best = _best(client, q="45 Trần Cao Vân City")
+    assert (best["level"], best["code"]) == ("place", place["code"])
