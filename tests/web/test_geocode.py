@@ -203,9 +203,7 @@ def test_two_communes_written_narrow_to_the_one_both_lead_to(client: TestClient)
     assert other["confidence"] < 0.9
 
 
-def test_units_run_on_after_the_street_without_commas(
-    client: TestClient, conn: Connection
-) -> None:
+def test_units_run_on_after_the_street_without_commas(client: TestClient, conn: Connection) -> None:
     field, review = bearer(conn, "field"), bearer(conn, "review")
     place = make_place(client, field, review, house_number="45", street="Trần Cao Vân")
     _street(conn, "Đường Trần Cao Vân", *XUAN_HOA)
