@@ -20,8 +20,9 @@ against the referenced key. The smallest missing value raises ``foreign_key_viol
 dropped foreign key, table, column). The query is planned each time (``EXECUTE``), when the
 planner knows the transition table's row count: a few rows probe the key's index, 300,000
 are hashed against it. (``SELECT DISTINCT`` first, or ``LIMIT 1``, made it guess 200 rows
-and probe the index 300,000 times: 2.3 s instead of 0.3 s for ``code_issuance.place_id``.) ``place_version`` has no update check: its guard
-(migration 0002) refuses every update but closing the record time.
+and probe the index 300,000 times: 2.3 s instead of 0.3 s for ``code_issuance.place_id``.)
+``place_version`` has no update check: its guard (migration 0002) refuses every update but
+closing the record time.
 
 No lock on the referenced rows is needed. The foreign key's ``FOR KEY SHARE`` exists only
 so that a concurrent transaction cannot delete the referenced row, or change its key,
