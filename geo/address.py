@@ -80,10 +80,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
-from geo.geocode.near_keys import one_edit
 from geo.house_number import HouseNumber, read_house_number
 from geo.keyboard import is_syllable, untype
-from geo.text import clean, fold
+from geo.text import clean, fold, one_edit
 
 __all__ = ["ParsedAddress", "UnitMention", "fold_street", "parse_address"]
 

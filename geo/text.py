@@ -401,3 +401,24 @@ def _agreement(typed: list[tuple[str, str]], candidate: list[tuple[str, str]]) -
     if agree + conflict == 0:
         return 0.5
     return 0.5 + 0.5 * (agree - conflict) / (agree + conflict)
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are at most one edit apart (Damerau: a swap of neighbours is
+    one edit).
+
+    >>> one_edit("lang son", "lag son"), one_edit("tinh", "tihn"), one_edit("hue", "hoa")
+    (True, True, False)
+    """
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

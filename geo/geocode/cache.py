@@ -470,16 +470,9 @@ def current() -> AdminCache | None:
 def remember(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, memoised under ``key`` for as long as the data read is unchanged (see
     :func:`_data_memo`); computed every time outside a scope or in a transaction that has
-    written. For lookups of places and the base map, whose answers depend only on the data
-    and ``key``."""
-    memo = _data.get()
-    if memo is None:
-        return compute()
-    try:
-        found: T = memo[key]
-    except KeyError:
-        found = memo[key] = compute()
-    return found
+    written. For lookups of places, whose answers depend only on the data and ``key``
+    (lookups of the base map alone go to :func:`remember_basemap`)."""
+    return _remember_in(_data.get(), key, compute)
 
 
 def basemap_shared() -> bool:
@@ -493,7 +486,11 @@ def remember_basemap(key: Hashable, compute: Callable[[], T]) -> T:
     administrative units: kept while neither changes — streets change only by an OSM
     import (``osm_dataset``) or by adding streets (``max(street.id)``) — so registering
     places does not drop them."""
-    memo = _basemap.get()
+    return _remember_in(_basemap.get(), key, compute)
+
+
+def _remember_in(memo: dict[Hashable, Any] | None, key: Hashable, compute: Callable[[], T]) -> T:
+    """``memo[key]``, computed and stored on first use; computed every time without a memo."""
     if memo is None:
         return compute()
     try:

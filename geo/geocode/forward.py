@@ -23,8 +23,7 @@ from geo.address import ParsedAddress, parse_address
 from geo.geocode import cache
 from geo.geocode.admin import AdminMatch, CommuneCandidate, Unit, province_at, resolve
 from geo.geocode.house_match import Reading, place_readings, readings, street_names
-from geo.geocode.near_keys import one_edit
-from geo.text import fold
+from geo.text import fold, one_edit
 
 LEVELS = ("place", "street", "commune", "province")
 STREET_PREFIXES = ("duong ", "pho ", "dai lo ")

@@ -10,30 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from geo.text import one_edit
+
 
 def _deletions(key: str) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key))} | {key}
-
-
-def one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` are at most one edit apart (Damerau: a swap of neighbours is
-    one edit).
-
-    >>> one_edit("lang son", "lag son"), one_edit("tinh", "tihn"), one_edit("hue", "hoa")
-    (True, True, False)
-    """
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diff) == 1:
-            return True
-        i = diff[0]
-        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 class NearKeys:
