@@ -315,7 +315,10 @@ def test_a_crash_mid_chunk_redoes_that_chunk_and_a_restart_finishes_every_row_on
     with database.read() as conn:
         after_crash = batch.get_job(conn, job.id, job.api_key_id)
         stored = conn.execute(
-            text("SELECT count(*) FROM geocode_job_row WHERE job_id = :j AND result IS NOT NULL"),
+            text(
+                "SELECT count(*) FROM geocode_job_row r JOIN geocode_job_text t"
+                " USING (job_id, text_no) WHERE job_id = :j AND t.result IS NOT NULL"
+            ),
             {"j": job.id},
         ).scalar_one()
     assert (after_crash.status, after_crash.done, stored) == ("running", 14, 14)
@@ -404,7 +407,7 @@ def test_the_command_line_gives_the_same_answers(
     assert lines[-1][-1] == "empty address"
 
 
-def test_a_place_registered_while_a_job_runs_is_found_by_the_rows_after(
+def test_a_text_repeated_in_a_job_is_answered_once_and_a_later_job_sees_new_places(
     fresh_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from web.app import create_app
@@ -412,16 +415,34 @@ def test_a_place_registered_while_a_job_runs_is_found_by_the_rows_after(
     monkeypatch.setenv("DIACHI_BATCH__WORKERS", "0")  # this test runs the chunks itself
     address = "Số 7 Võ Văn Tần, Phường Xuân Hòa, TP.HCM"
     database, job, _ = _committed_job(fresh_database_url, [address] * 4)
-    assert batch.process_chunk(database, render, size=2) == 2  # before the place exists
+    seen: Counter[str] = Counter()
+
+    def counting(result: GeocodeResult) -> dict[str, Any]:
+        seen[result.query] += 1
+        return render(result)
+
+    # one text, one claim: the four rows are done together, geocoded once
+    assert batch.process_chunk(database, counting, size=1) == 4
+    assert batch.process_chunk(database, counting, size=1) == 0
+    assert sum(seen.values()) == 1
     with database.transaction() as conn:
         field, review = bearer(conn, "field"), bearer(conn, "review")
+        later = batch.create_job(
+            conn,
+            job.api_key_id,
+            BatchOptions(column="address"),
+            read_rows(_csv([["address"], [address], [address]]), BatchOptions(column="address")),
+        )
     with TestClient(create_app(Settings(), database=database)) as client:
         place = make_place(client, field, review, house_number="7", street="Võ Văn Tần")
-    assert _drain(database, size=2) == 2
+    assert _drain(database) == 2  # the process's memos follow the data
     with database.read() as conn:
-        rows = batch.result_page(conn, job.id)
-    found = [r.result["best"]["code"] if r.result and r.result["best"] else None for r in rows]
-    assert found == [None, None, place["code"], place["code"]]
+        before, after = batch.result_page(conn, job.id), batch.result_page(conn, later.id)
+        progress = batch.get_job(conn, job.id, job.api_key_id)
+    assert (progress.status, progress.done, progress.total) == ("done", 4, 4)
+    found = [r.result["best"]["code"] if r.result and r.result["best"] else None for r in before]
+    assert found == [None] * 4
+    assert [r.result["best"]["code"] for r in after if r.result] == [place["code"]] * 2
     database.dispose()
 
 
