@@ -4,12 +4,14 @@ referenced rows can never be deleted, truncated or re-keyed."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from typing import Any
 
 import psycopg.errors
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from registry import bulk, changes, places
@@ -166,7 +168,7 @@ def test_referenced_rows_are_never_deleted_truncated_or_rekeyed(
         conn.execute(
             text(
                 "INSERT INTO code_issuance (code, zone, serial, status, tx_id)"
-                " VALUES (250000000047, 25, 0, 'reserved', :tx)"
+                " VALUES (250000000037, 25, 0, 'reserved', :tx)"
             ),
             {"tx": tx.id},
         )
@@ -210,3 +212,115 @@ def test_the_bulk_load_still_loads_and_rejects(conn: Connection) -> None:
         ("building", None, True),
         ("unit", report.place_ids[0], True),
     ]
+
+
+# --- admin units (migration 0009): checked per statement, their deletion checked back ---
+
+_SPARE_UNIT = (
+    "INSERT INTO admin_unit (code, level, name, unit_type, parent_code, valid,"
+    " valid_from_known, source)"
+    " VALUES ('99999', 'commune', 'Phường Thử', 'phường', '79', daterange('2025-07-01', NULL),"
+    " true, 'test') RETURNING id"
+)
+
+
+def _refer(conn: Connection, version_id: int, unit_id: int, column: str) -> None:
+    """A new place whose version copies ``version_id`` but has ``column`` = ``unit_id``."""
+    units = {"commune_unit_id": "v.commune_unit_id", "province_unit_id": "v.province_unit_id"}
+    units[column] = ":unit"
+    with changes.recording(conn, ACTOR) as tx:
+        place = conn.execute(
+            text("INSERT INTO place (created_tx) VALUES (:tx) RETURNING id"), {"tx": tx.id}
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO place_version (place_id, valid, recorded, tx_id, change, status,"
+                " physical_state, kind, location, location_method, source, commune_unit_id,"
+                " province_unit_id)"
+                " SELECT :place, valid, recorded, :tx, change, status, physical_state, kind,"
+                " location, location_method, source,"
+                f" {units['commune_unit_id']}, {units['province_unit_id']}"
+                " FROM place_version v WHERE v.id = :id"
+            ),
+            {"place": place, "tx": tx.id, "id": version_id, "unit": unit_id},
+        )
+
+
+def _delete_unit(conn: Connection, unit_id: int) -> None:
+    conn.execute(text("DELETE FROM admin_unit WHERE id = :id"), {"id": unit_id})
+
+
+@pytest.mark.parametrize("column", ["commune_unit_id", "province_unit_id"])
+def test_an_admin_unit_a_place_refers_to_cannot_be_deleted(
+    conn: Connection, written: dict[str, Any], column: str
+) -> None:
+    unit = conn.execute(text(_SPARE_UNIT)).scalar_one()
+    _refer(conn, written["id"], unit, column)
+    with pytest.raises(DBAPIError) as error, conn.begin_nested():
+        _delete_unit(conn, unit)
+    diag = _violation(error)
+    assert diag.constraint_name == f"fk_place_version_{column}_admin_unit"
+    assert f"Key (id)=({unit}) is still referenced" in (diag.message_detail or "")
+    assert conn.execute(text("SELECT count(*) FROM admin_unit WHERE id = :id"), {"id": unit})
+
+
+def test_an_admin_unit_no_place_refers_to_is_deleted(conn: Connection) -> None:
+    unit = conn.execute(text(_SPARE_UNIT)).scalar_one()
+    _delete_unit(conn, unit)
+    gone = conn.execute(text("SELECT count(*) FROM admin_unit WHERE id = :id"), {"id": unit})
+    assert gone.scalar_one() == 0
+
+
+def test_admin_units_places_refer_to_are_not_truncated_nor_rekeyed(
+    conn: Connection, written: dict[str, Any]
+) -> None:
+    unit = conn.execute(
+        text("SELECT commune_unit_id FROM place_version WHERE id = :id"), {"id": written["id"]}
+    ).scalar_one()
+    with pytest.raises(DBAPIError, match="place versions refer to it"), conn.begin_nested():
+        conn.execute(text("TRUNCATE admin_unit CASCADE"))
+    with pytest.raises(DBAPIError, match="never changes") as error, conn.begin_nested():
+        conn.execute(text("UPDATE admin_unit SET id = -id WHERE id = :id"), {"id": unit})
+    assert isinstance(error.value.orig, psycopg.errors.RestrictViolation)
+
+
+def test_a_unit_deleted_while_a_place_is_written_to_it_is_refused(
+    fresh_database_url: str,
+) -> None:
+    """The writer's check sees the unit (its deletion is not committed); the deleting
+    transaction waits for the writer, then sees its version and fails: no dangling unit."""
+    engine = create_engine(fresh_database_url, pool_size=3)
+    try:
+        with engine.begin() as setup:
+            unit = setup.execute(text(_SPARE_UNIT)).scalar_one()
+            with changes.recording(setup, ACTOR) as tx:
+                version = places.propose(setup, tx, FACTS, date(2026, 1, 1)).id
+        writer = engine.connect()
+        writing = writer.begin()
+        _refer(writer, version, unit, "commune_unit_id")  # checked, not committed
+        outcome: list[DBAPIError | None] = []
+
+        def delete() -> None:
+            try:
+                with engine.begin() as deleter:
+                    _delete_unit(deleter, unit)
+                outcome.append(None)
+            except DBAPIError as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=delete)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive(), "the delete must wait for the writer to finish"
+        writing.commit()
+        writer.close()
+        thread.join(10)
+        assert len(outcome) == 1 and isinstance(outcome[0], DBAPIError)
+        assert isinstance(outcome[0].orig, psycopg.errors.ForeignKeyViolation)
+        with engine.connect() as check:
+            kept = check.execute(
+                text("SELECT count(*) FROM admin_unit WHERE id = :id"), {"id": unit}
+            )
+            assert kept.scalar_one() == 1
+    finally:
+        engine.dispose()
