@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from registry import changes, issuance
 from registry.codes import Code
@@ -96,3 +97,17 @@ def test_lease_unused_codes_are_burnt_and_never_reissued(conn: Connection) -> No
         with pytest.raises(issuance.ZoneFull):
             issuance.draw(conn, tx, ZONE, status="reserved", serial_space=12)
     assert not {c.value for c in fresh} & {c.value for c, _ in lease.codes}
+
+
+def test_a_code_row_is_its_zone_and_serial_with_their_check_digits(conn: Connection) -> None:
+    """The primary key on the code is what keeps (zone, serial) unique: a row whose code
+    is not its zone and serial with their check digits is refused."""
+    insert = text(
+        "INSERT INTO code_issuance (code, zone, serial, status, tx_id)"
+        " VALUES (:code, 25, 0, 'reserved', :tx)"
+    )
+    with changes.recording(conn, changes.Actor(organisation="test", source="test")) as tx:
+        for wrong in (250000000047, 250000000137, 260000000037):
+            with pytest.raises(IntegrityError, match="ck_code_issuance_code"), conn.begin_nested():
+                conn.execute(insert, {"code": wrong, "tx": tx.id})
+        conn.execute(insert, {"code": 250000000037, "tx": tx.id})
