@@ -4,10 +4,12 @@
 ``approve``, :func:`registry.places.approve`) would one at a time, but stages the batch with
 COPY and derives everything else in a few statements over the whole batch:
 
-1. Python, while streaming COPY into a temporary table: each row is checked (kind, state,
-   method, coordinates, parent reference), its house number cleaned and parsed
+1. Python (:mod:`registry.bulk_rows`, in worker processes for large batches), while
+   streaming COPY into a temporary table: each row is checked (kind, state, method,
+   coordinates, parent reference), its house number cleaned and parsed
    (:func:`geo.house_number.parse_house_number`, as JSON), its Plus Code and code zone
-   computed (:func:`geo.pluscode.encode`, :func:`registry.codes.zone_of`).
+   computed (:func:`geo.pluscode.encode`, :func:`registry.codes.zone_of`), its serial
+   drawn.
 2. One statement: the commune whose subdivided polygon contains each point on
    ``max(valid_from, 2025-07-01)`` (the lower code on a shared edge) and the top of its
    parent chain on that day, exactly as :func:`registry.places._derive` does it; a place
@@ -15,9 +17,9 @@ COPY and derives everything else in a few statements over the whole batch:
    facts are cut there and the point located again for the next segment, as
    :func:`registry.places.align_admin` does (Đồng Nai became a city on 2026-04-30).
 3. Units whose parent was not loaded are not loaded either; ``place`` rows.
-4. With ``approve``: random serials per zone drawn in SQL from ``gen_random_uuid()`` (the
-   server's strong random source, as :func:`registry.issuance.draw` uses ``secrets``),
-   inserted ``ON CONFLICT DO NOTHING``; the few that collided are drawn again.
+4. With ``approve``: the serials drawn while staging (``secrets``, as
+   :func:`registry.issuance.draw` does) inserted ``ON CONFLICT DO NOTHING``; the few that
+   collided are drawn again in SQL.
 5. ``place_version`` rows: change ``propose`` (status proposed; ``admin-boundary`` for
    the segments after a cut) or ``approve`` (status active, with the code), valid
    ``[valid_from, ∞)`` or its segments, recorded from the change transaction's time
@@ -29,12 +31,8 @@ goes in. Coordinates are EPSG:4326 degrees, (lon, lat).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.resources
-import json
-import math
-import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -46,56 +44,15 @@ import psycopg
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from geo.house_number import parse_house_number
-from geo.pluscode import encode as plus_code
-from geo.text import clean
 from registry import admin_units, changes, issuance
-from registry.codes import CodeError, zone_of
+from registry.bulk_rows import STAGE_COLUMNS, BulkPlace, Rejection, pieces
 
 __all__ = ["BulkPlace", "BulkReport", "Rejection", "load_places"]
 
-KINDS = frozenset({"building", "entrance", "unit"})
-LOCATION_METHODS = frozenset({"gnss", "imagery", "geocoded", "imported"})
-PHYSICAL_STATES = frozenset({"planned", "under_construction", "in_use", "vacant", "demolished"})
-PROGRESS_EVERY = 10_000
-HOUSE_NUMBER_CACHE = 50_000  # distinct house numbers parsed once per load
-POSITION_CACHE = 1_024
 WORK_MEM = "64MB"
 TEMP_BUFFERS = "256MB"  # local memory a session keeps once it has used it
 MAX_SEGMENT_ROUNDS = 100
 BY_POINT_BELOW = 0.5  # a point probe costs about twice a part probe
-
-
-@dataclass(frozen=True, slots=True)
-class BulkPlace:
-    """One place to load. ``parent_ref`` is the index, in the same batch, of the building
-    or entrance a unit is in; it must come before the unit."""
-
-    kind: str
-    lon: float
-    lat: float
-    source: str
-    location_method: str = "imported"
-    house_number: str | None = None
-    street_name: str | None = None
-    hamlet: str | None = None
-    unit_kind: str | None = None
-    parent_ref: int | None = None
-    accuracy_m: float | None = None
-    physical_state: str = "in_use"
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A row that was not loaded: its index in the batch and why.
-
-    ``reason`` is one of ``invalid-kind``, ``invalid-location-method``,
-    ``invalid-physical-state``, ``invalid-coordinate``, ``outside-zone-grid`` (only when
-    approving), ``invalid-parent``, ``outside-commune``, ``no-province``, ``parent-not-loaded``.
-    """
-
-    ref: int
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -117,26 +74,6 @@ class BulkReport:
     phases: dict[str, float]
     place_ids: tuple[int | None, ...] = field(repr=False)
 
-
-_STAGE_COLUMNS = (
-    "ref",
-    "kind",
-    "lon",
-    "lat",
-    "zone",
-    "house_number",
-    "house_number_parts",
-    "street_name",
-    "hamlet",
-    "unit_kind",
-    "parent_ref",
-    "source",
-    "location_method",
-    "accuracy_m",
-    "physical_state",
-    "plus_code",
-    "serial",
-)
 
 _CREATE_STAGE = """
 CREATE TEMP TABLE bulk_place_stage (
@@ -382,8 +319,8 @@ def load_places(
 
     With ``approve`` every place loaded is active with a fresh random code of its zone;
     otherwise it is a proposal without code. ``progress`` is called with the number of
-    rows read so far, every :data:`PROGRESS_EVERY` rows and at the end. Rows that cannot
-    be loaded are in :attr:`BulkReport.rejected`. Raises
+    rows read so far, every :data:`registry.bulk_rows.PIECE_ROWS` rows and at the end.
+    Rows that cannot be loaded are in :attr:`BulkReport.rejected`. Raises
     :class:`registry.issuance.ZoneFull` when a zone has fewer unused serials than places.
 
     The change transaction is sealed (the feed lock taken) when the load ends: call this
@@ -510,107 +447,26 @@ def _stage(
     progress: Callable[[int], None] | None,
 ) -> tuple[int, list[Rejection]]:
     """COPY the checked rows into ``bulk_place_stage``, each with a random serial below
-    ``serial_space`` when codes are to be issued (None: not); (rows read, rows rejected)."""
+    ``serial_space`` when codes are to be issued (None: not); (rows read, rows rejected).
+    The rows are converted by :func:`registry.bulk_rows.pieces`, in worker processes
+    when there are many."""
     _drop_temporaries(conn)
     conn.execute(text(_CREATE_STAGE))
-    house_number = functools.lru_cache(maxsize=HOUSE_NUMBER_CACHE)(_house_number)
-    position = functools.lru_cache(maxsize=POSITION_CACHE)(_position)  # units share points
     rejected: list[Rejection] = []
     read = 0
     driver = cast(psycopg.Connection[Any], conn.connection.driver_connection)
-    statement = f"COPY bulk_place_stage ({', '.join(_STAGE_COLUMNS)}) FROM STDIN"
+    statement = f"COPY bulk_place_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for ref, row in enumerate(rows):
-            read += 1
-            staged = _staged(ref, row, serial_space, house_number, position)
-            if isinstance(staged, Rejection):
-                rejected.append(staged)
-            else:
+        for piece in pieces(rows, serial_space):
+            for staged in piece.rows:
                 copy.write_row(staged)
-            if progress is not None and read % PROGRESS_EVERY == 0:
+            rejected += piece.rejected
+            read += piece.count
+            if progress is not None:
                 progress(read)
-    if progress is not None:
+    if progress is not None and read == 0:
         progress(read)
     return read, rejected
-
-
-def _house_number(written: str) -> tuple[str, str]:
-    """(cleaned, parts as JSON) exactly as the one-at-a-time path stores them."""
-    parts = _as_json_value(parse_house_number(written))
-    return clean(written), json.dumps(parts, ensure_ascii=False)
-
-
-def _as_json_value(value: Any) -> Any:
-    """``dataclasses.asdict`` for the JSON encoder, without its deep copies (a third of
-    the time of staging): dataclasses become dicts, tuples and lists become lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _as_json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [_as_json_value(item) for item in value]
-    return value
-
-
-def _position(lon: float, lat: float) -> tuple[int | None, str]:
-    """(code zone, or None off the grid; Plus Code) of a point."""
-    try:
-        zone: int | None = zone_of(lon, lat)
-    except CodeError:
-        zone = None
-    return zone, plus_code(lon, lat)
-
-
-def _staged(
-    ref: int,
-    row: BulkPlace,
-    serial_space: int | None,
-    house_number: Callable[[str], tuple[str, str]],
-    position: Callable[[float, float], tuple[int | None, str]],
-) -> tuple[Any, ...] | Rejection:
-    """The COPY row of ``row``, or why it cannot be loaded."""
-    problem = _problem(ref, row)
-    if problem is not None:
-        return Rejection(ref, problem)
-    zone, plus = position(row.lon, row.lat)
-    if zone is None and serial_space is not None:
-        return Rejection(ref, "outside-zone-grid")
-    cleaned, parts = house_number(row.house_number) if row.house_number else (None, None)
-    return (
-        ref,
-        row.kind,
-        row.lon,
-        row.lat,
-        zone,
-        cleaned,
-        parts,
-        row.street_name,
-        row.hamlet,
-        row.unit_kind,
-        row.parent_ref,
-        row.source,
-        row.location_method,
-        row.accuracy_m,
-        row.physical_state,
-        plus,
-        None if serial_space is None else secrets.randbelow(serial_space),
-    )
-
-
-def _problem(ref: int, row: BulkPlace) -> str | None:
-    """Why ``row`` (number ``ref``) cannot be a place, checked before it is staged."""
-    if row.kind not in KINDS:
-        return "invalid-kind"
-    if row.location_method not in LOCATION_METHODS:
-        return "invalid-location-method"
-    if row.physical_state not in PHYSICAL_STATES:
-        return "invalid-physical-state"
-    finite = math.isfinite(row.lon) and math.isfinite(row.lat)
-    if not (finite and -180.0 <= row.lon <= 180.0 and -90.0 <= row.lat <= 90.0):
-        return "invalid-coordinate"
-    if row.parent_ref is not None and not 0 <= row.parent_ref < ref:
-        return "invalid-parent"
-    if row.kind == "unit" and row.parent_ref is None:
-        return "invalid-parent"
-    return None
 
 
 # ---------------------------------------------------------------- derived steps

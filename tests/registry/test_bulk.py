@@ -13,8 +13,9 @@ from sqlalchemy import Connection, text
 
 from geo.geocode.autocomplete import autocomplete
 from geo.house_number import parse_house_number
-from registry import admin_units, bulk, changes, places
-from registry.bulk import BulkPlace, BulkReport, Rejection, _house_number, load_places
+from registry import admin_units, bulk, bulk_rows, changes, places
+from registry.bulk import BulkPlace, BulkReport, Rejection, load_places
+from registry.bulk_rows import house_number
 from registry.codes import Code, make_code, zone_of
 from registry.issuance import ZoneFull
 
@@ -394,7 +395,7 @@ def test_bad_rows_are_reported_and_the_rest_loaded(conn: Connection) -> None:
 @pytest.mark.parametrize("written", [n for n in HOUSE_NUMBERS if n] + ["P.302, tòa A", "ngõ Huế"])
 def test_house_number_parts_are_those_of_dataclasses_asdict(written: str) -> None:
     parts = parse_house_number(written)
-    assert json.loads(_house_number(written)[1]) == json.loads(
+    assert json.loads(house_number(written)[1]) == json.loads(
         json.dumps(dataclasses.asdict(parts), ensure_ascii=False)
     )
 
@@ -495,3 +496,45 @@ def test_tiles_of_the_loaded_places_are_invalidated_and_counted(
         {"tx": report.tx_id},
     ).scalar_one()
     assert uncovered == 0
+
+
+def test_rows_converted_piece_by_piece_are_those_of_one_piece() -> None:
+    """Pieces: the same COPY rows, in order, and the same rejections, with their index in
+    the whole batch (a unit may refer to a building of an earlier piece; one whose parent
+    would come later is refused)."""
+    batch = []
+    for i in range(40):
+        lon = 106.7 + i / 1000
+        batch.append(
+            BulkPlace(
+                kind="building",
+                lon=lon,
+                lat=10.78,
+                source="t",
+                house_number=f"{i}/{i % 7}A",
+                street_name="Lê Lợi",
+            )
+        )
+        batch.append(
+            BulkPlace(
+                kind="unit", lon=lon, lat=10.78, source="t", unit_kind="flat", parent_ref=2 * i
+            )
+        )
+    batch[13] = dataclasses.replace(batch[13], parent_ref=60)  # refers forward
+    batch[50] = dataclasses.replace(batch[50], kind="villa")
+    batch[71] = dataclasses.replace(batch[71], lon=float("nan"))
+    whole = list(bulk_rows.pieces(batch, None, piece_rows=len(batch)))
+    cut = list(bulk_rows.pieces(batch, None, piece_rows=7))
+    assert len(whole) == 1 and len(cut) == 12
+    assert [r for p in cut for r in p.rows] == whole[0].rows
+    assert [r[0] for r in whole[0].rows] == [r for r in range(80) if r not in (13, 50, 71)]
+    assert (
+        [r for p in cut for r in p.rejected]
+        == whole[0].rejected
+        == [
+            Rejection(13, "invalid-parent"),
+            Rejection(50, "invalid-kind"),
+            Rejection(71, "invalid-coordinate"),
+        ]
+    )
+    assert sum(p.count for p in cut) == len(batch)
