@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from geo.geocode.forward import geocode
 from geo.geocode.reverse import reverse
 from registry import admin_units
 from registry.errors import FieldError, InvalidInput
-from web.deps import ReadConn
+from web.deps import DatabaseDep, ReadConn, run_read
 from web.schemas_geocode import GeocodeOut, ReverseOut
 
 router = APIRouter(tags=["Mã hóa địa lý / Geocoding"])
@@ -36,8 +37,8 @@ Text = Annotated[str | None, Query(max_length=300)]
 
 
 @router.get("/geocode", response_model=GeocodeOut)
-def forward_geocode(
-    conn: ReadConn,
+async def forward_geocode(
+    database: DatabaseDep,
     q: Annotated[
         str | None,
         Query(max_length=500, examples=["12/3A Võ Văn Tần, P. Xuân Hòa, TP.HCM"]),
@@ -49,7 +50,7 @@ def forward_geocode(
     province: Text = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
     at: date | None = None,
-) -> GeocodeOut:
+) -> Response:
     """Geocode free text (``q``) or structured parts. Old (pre-2025) unit names
     resolve through the official succession table; each candidate says its level,
     confidence, category (A/B/C) and what was matched, corrected or ignored."""
@@ -59,7 +60,13 @@ def forward_geocode(
             "give q, or at least one of house_number, street, commune, province",
             errors=[FieldError(("query", "q"), "missing")],
         )
-    return GeocodeOut.of(geocode(conn, text, at or admin_units.today(), limit))
+    day = at or admin_units.today()
+
+    def answer(conn: Connection) -> Response:
+        out = GeocodeOut.of(geocode(conn, text, day, limit))
+        return Response(out.model_dump_json(), media_type="application/json")
+
+    return await run_read(database, answer)
 
 
 def _compose(
