@@ -17,9 +17,11 @@ the variant) and that name only a former district; for the OSM points the exact 
 (a house-level answer within 30 m), also on the points whose address is in the
 registry; for diachi the share of queries at confidence >= 0.9 and the precision there.
 
-Throughput — both over HTTP with the same client (``--concurrency`` threads, one
-keep-alive httpx client each) on a seeded sample of the queries both answer, alternating
-rounds; diachi is a ``diachi serve --workers N`` started here unless ``--diachi-url``
+Throughput — both over HTTP with the same client and ``--concurrency`` keep-alive
+connections, on a seeded sample of the queries both answer, alternating rounds: wrk
+(``--client wrk``, the default: two threads of C, so the client does not take the CPUs
+from the servers it measures) or Python threads with httpx (``--client httpx``); diachi
+is a ``diachi serve --workers N`` started here unless ``--diachi-url``
 is given. Nominatim must be running (``bench/peer_nominatim.sh``).
 
 Writes bench/out/geocode-vs-nominatim-<UTC>.json (figures, misses, the machine).
@@ -34,6 +36,7 @@ import os
 import random
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -43,6 +46,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 from sqlalchemy import Connection
@@ -68,6 +72,7 @@ from bench.geocode_queries import (
     right,
 )
 from bench.noise import KINDS, OldNames
+from bench.wrk import WRK_SCRIPT, Server, wrk
 from registry.admin_units import locate, today
 from registry.config import PROJECT_ROOT, Settings
 from registry.database import make_engine
@@ -244,6 +249,7 @@ def nominatim_request(client: httpx.Client, q: str) -> httpx.Response:
 def throughput(
     texts: list[str], diachi_url: str, nominatim_url: str, threads: int, rounds: int
 ) -> list[Latency]:
+    """The httpx client: ``threads`` Python threads, each text once per round."""
     warm = texts[:200]
     drive("warm-up", diachi_url, diachi_request, warm, threads)
     drive("warm-up", nominatim_url, nominatim_request, warm, threads)
@@ -252,6 +258,49 @@ def throughput(
         runs.append(drive(f"diachi r{r + 1}", diachi_url, diachi_request, texts, threads))
         runs.append(drive(f"nominatim r{r + 1}", nominatim_url, nominatim_request, texts, threads))
     return runs
+
+
+NOMINATIM_PREFIX = (
+    "/search?" + urlencode({k: v for k, v in _nominatim_params("").items() if k != "q"}) + "&q="
+)
+
+
+def throughput_wrk(
+    texts: list[str], diachi_url: str, nominatim_url: str, connections: int, rounds: int
+) -> list[Latency]:
+    """wrk (two threads, ``connections`` keep-alive connections), ``len(texts)`` requests
+    per round going round the texts: the same requests as the httpx client's, from a
+    client that leaves the CPUs to the servers."""
+    servers = (
+        Server("diachi", diachi_url, "/geocode?q=", None),
+        Server("nominatim", nominatim_url, NOMINATIM_PREFIX, None),
+    )
+    with tempfile.TemporaryDirectory(prefix="diachi-vs-nominatim-") as work:
+        paths, script = Path(work) / "texts.txt", Path(work) / "geocode.lua"
+        paths.write_text("".join(quote(t) + "\n" for t in texts))
+        script.write_text(WRK_SCRIPT)
+        for server in servers:
+            wrk(server, script, paths, min(200, len(texts)), connections, 2)
+        runs = []
+        for r in range(rounds):
+            for server in servers:
+                summary = wrk(server, script, paths, len(texts), connections, 2)
+                runs.append(_latency(f"{server.name} r{r + 1}", summary))
+    return runs
+
+
+def _latency(name: str, summary: dict[str, Any]) -> Latency:
+    seconds = summary["duration_us"] / 1e6
+    return Latency(
+        name=name,
+        count=summary["requests"],
+        failures=summary["non_2xx"] + summary["socket_errors"],
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        max_ms=summary["max_us"] / 1000,
+        mean_ms=summary["mean_us"] / 1000,
+        per_second=summary["requests"] / seconds,
+    )
 
 
 # ---------------------------------------------------------------- report
@@ -381,6 +430,12 @@ def main() -> None:
     parser.add_argument("--diachi-url", default=None, help="a running diachi serve")
     parser.add_argument("--workers", type=int, default=2, help="for the diachi serve started")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "httpx"),
+        default="wrk",
+        help="throughput client: wrk (default; Debian package wrk) or Python httpx threads",
+    )
     parser.add_argument("--throughput-queries", type=int, default=4000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--misses", type=int, default=40, help="examples kept per kind")
@@ -431,7 +486,8 @@ def main() -> None:
     if diachi_url is None:
         proc, diachi_url = start_diachi(args.workers)
     try:
-        runs = throughput(sample, diachi_url, args.nominatim, args.concurrency, args.rounds)
+        drive_with = throughput_wrk if args.client == "wrk" else throughput
+        runs = drive_with(sample, diachi_url, args.nominatim, args.concurrency, args.rounds)
     finally:
         if proc is not None:
             proc.terminate()
@@ -444,7 +500,8 @@ def main() -> None:
     ratio = best["diachi"].per_second / best["nominatim"].per_second
     report.append(
         f"throughput on {len(sample)} of the {len(both)} queries both answer, "
-        f"{args.concurrency} client threads (keep-alive), diachi {args.workers} workers, "
+        f"{args.concurrency} keep-alive connections ({args.client}), "
+        f"diachi {args.workers} workers, "
         f"Nominatim 2 workers:\n{latency_table(runs)}\n"
         f"best round: diachi {best['diachi'].per_second:.0f}/s, Nominatim "
         f"{best['nominatim'].per_second:.0f}/s, ratio {ratio:.1f}x\n"

@@ -19,7 +19,6 @@ and, when the target is missed or with ``--profile``, samples both servers with 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -41,6 +40,7 @@ from sqlalchemy import Connection, Engine, event, text
 
 from bench.common import OUT_DIR, machine, write_json
 from bench.scratch import SCRATCH, scratch_url
+from bench.wrk import WRK_SCRIPT, Server, wrk
 from registry import migrations
 from registry.codes import format_code
 from registry.config import PROJECT_ROOT, Settings
@@ -51,60 +51,6 @@ EXPECTED_PLACES = 300_000
 SERVER_START_TIMEOUT_S = 60.0
 WARMUP_REQUESTS = 2_000
 BIN = Path(sys.executable).parent
-
-# wrk's main thread sleeps for the whole ``-d`` whatever its threads do, so a thread that
-# has sent its share of requests stops and leaves a file in $BENCH_DONE; once every thread
-# has, the driver interrupts wrk (SIGINT), which then prints its summary through done().
-_WRK_SCRIPT = r"""
-local codes = {}
-for line in io.lines(os.getenv("BENCH_CODES")) do codes[#codes + 1] = line end
-local prefix, limit, i, handled = "/", 0, 0, 0
-local counter = 0
-id = 0  -- a global: setup() sets it in each thread's own Lua state
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("id", counter)
-end
-
-function init(args)
-  prefix, limit = args[1], tonumber(args[2])
-  i = math.random(#codes)
-end
-
-function request()
-  i = i % #codes + 1
-  return wrk.format("GET", prefix .. codes[i])
-end
-
-function response(status, headers, body)
-  handled = handled + 1
-  if limit > 0 and handled == limit then
-    io.open(os.getenv("BENCH_DONE") .. "/" .. id, "w"):close()
-    wrk.thread:stop()
-  end
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %d, "duration_us": %d, "p50_us": %.1f, "p90_us": %.1f, '
-    .. '"p99_us": %.1f, "mean_us": %.1f, "max_us": %.1f, "non_2xx": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.mean, latency.max, e.status,
-    e.connect + e.read + e.write + e.timeout))
-end
-"""
-
-
-@dataclass(frozen=True)
-class Server:
-    """A server started for the benchmark: its name, base URL, path prefix and process."""
-
-    name: str
-    base: str
-    prefix: str
-    pid: int
 
 
 @dataclass(frozen=True)
@@ -248,41 +194,6 @@ def _wait_ready(server: Server, process: subprocess.Popen[bytes], probe: str) ->
 # ---------------------------------------------------------------- load
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wrk(
-    server: Server, script: Path, codes: Path, requests: int, concurrency: int, threads: int
-) -> dict[str, Any]:
-    """One wrk run of ``requests`` requests; its summary, with the server's CPU seconds."""
-    per_thread = -(-requests // threads)
-    command = [
-        *("wrk", f"-t{threads}", f"-c{concurrency}", "-d3600s", "--timeout", "10s"),
-        *("-s", str(script), server.base, "--", server.prefix, str(per_thread)),
-    ]
-    with tempfile.TemporaryDirectory(prefix="wrk-done-") as finished:
-        env = os.environ | {"BENCH_CODES": str(codes), "BENCH_DONE": finished}
-        cpu_before = _cpu_seconds(server.pid)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        while len(list(Path(finished).iterdir())) < threads and process.poll() is None:
-            time.sleep(0.005)
-        cpu_after = _cpu_seconds(server.pid)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    lines = [line for line in out.decode().splitlines() if line.startswith("BENCH ")]
-    if not lines:
-        raise RuntimeError(f"wrk printed no summary: {out.decode()}\n{err.decode()}")
-    summary: dict[str, Any] = json.loads(lines[-1].removeprefix("BENCH "))
-    if cpu_before is not None and cpu_after is not None:
-        summary["server_cpu_s"] = cpu_after - cpu_before
-    return summary
-
-
 def _run(target: str, round_: int, summary: dict[str, Any]) -> Run:
     seconds = summary["duration_us"] / 1e6
     cpu = summary.get("server_cpu_s")
@@ -330,7 +241,7 @@ def profile(
         stderr=subprocess.DEVNULL,
     )
     time.sleep(1.0)
-    wrk_env = os.environ | {"BENCH_CODES": str(codes), "BENCH_DONE": "/nonexistent"}
+    wrk_env = os.environ | {"BENCH_PATHS": str(codes), "BENCH_DONE": "/nonexistent"}
     subprocess.run(
         [
             *("wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "-s", str(script)),
@@ -460,7 +371,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="diachi-lookup-"))
     codes_file, script = work / "codes.txt", work / "lookup.lua"
     codes_file.write_text("".join(quote(c) + "\n" for c in codes))
-    script.write_text(_WRK_SCRIPT)
+    script.write_text(WRK_SCRIPT)
     runs: list[Run] = []
     profiles: dict[str, Any] = {}
     with serving("app", url, codes[0]) as app, serving("floor", url, codes[0]) as floor:
