@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 from sqlalchemy import Connection
 
 from registry.config import Settings
@@ -65,3 +66,9 @@ async def run_read(database: Database, work: Callable[[Connection], T]) -> T:
             return work(conn)
 
     return await run_in_threadpool(run)
+
+
+def json_response(model: BaseModel) -> Response:
+    """``model`` as the JSON response, serialised by pydantic once: an endpoint that
+    returns a model has FastAPI validate it against ``response_model`` again first."""
+    return Response(model.model_dump_json(), media_type="application/json")

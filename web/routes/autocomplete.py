@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
 
 from geo.geocode.autocomplete import autocomplete
 from registry.errors import FieldError, InvalidInput
-from web.deps import ReadConn
+from web.deps import DatabaseDep, json_response, run_read
 from web.schemas_autocomplete import AutocompleteOut, SuggestionOut
 
 router = APIRouter(tags=["Mã hóa địa lý / Geocoding"])
@@ -35,17 +36,22 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
 
 
 @router.get("/autocomplete", response_model=AutocompleteOut)
-def suggest(
-    conn: ReadConn,
+async def suggest(
+    database: DatabaseDep,
     q: Annotated[str, Query(min_length=1, max_length=200, examples=["12 vo van t"])],
     near: Annotated[
         str | None,
         Query(description="LON,LAT (EPSG:4326): nearer first", examples=["106.69,10.78"]),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> AutocompleteOut:
+) -> Response:
     """Places (active, with a code), streets and administrative units for a text being typed:
     every word matches as the start of a word, with or without diacritics, a typo per word
     is forgiven, and with ``near`` the nearest come first."""
-    found = autocomplete(conn, q, parse_near(near), limit)
-    return AutocompleteOut(query=q, items=[SuggestionOut.of(s) for s in found])
+    point = parse_near(near)
+
+    def answer(conn: Connection) -> Response:
+        found = autocomplete(conn, q, point, limit)
+        return json_response(AutocompleteOut(query=q, items=[SuggestionOut.of(s) for s in found]))
+
+    return await run_read(database, answer)

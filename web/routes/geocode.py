@@ -12,25 +12,30 @@ from geo.geocode.forward import geocode
 from geo.geocode.reverse import reverse
 from registry import admin_units
 from registry.errors import FieldError, InvalidInput
-from web.deps import DatabaseDep, ReadConn, run_read
+from web.deps import DatabaseDep, json_response, run_read
 from web.schemas_geocode import GeocodeOut, ReverseOut
 
 router = APIRouter(tags=["Mã hóa địa lý / Geocoding"])
 
 
 @router.get("/reverse", response_model=ReverseOut)
-def reverse_geocode(
-    conn: ReadConn,
+async def reverse_geocode(
+    database: DatabaseDep,
     lon: Annotated[float, Query(description="EPSG:4326 degrees", examples=[106.68957])],
     lat: Annotated[float, Query(description="EPSG:4326 degrees", examples=[10.784813])],
     radius: Annotated[float, Query(gt=0, le=2000, description="metres")] = 100,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     at: date | None = None,
-) -> ReverseOut:
+) -> Response:
     """The nearest active places within ``radius`` metres with their distance, the
     nearest street, and the commune and province containing the point."""
-    result = reverse(conn, lon, lat, radius_m=radius, at=at or admin_units.today(), limit=limit)
-    return ReverseOut.of(result, lon, lat)
+    day = at or admin_units.today()
+
+    def answer(conn: Connection) -> Response:
+        result = reverse(conn, lon, lat, radius_m=radius, at=day, limit=limit)
+        return json_response(ReverseOut.of(result, lon, lat))
+
+    return await run_read(database, answer)
 
 
 Text = Annotated[str | None, Query(max_length=300)]
@@ -63,8 +68,7 @@ async def forward_geocode(
     day = at or admin_units.today()
 
     def answer(conn: Connection) -> Response:
-        out = GeocodeOut.of(geocode(conn, text, day, limit))
-        return Response(out.model_dump_json(), media_type="application/json")
+        return json_response(GeocodeOut.of(geocode(conn, text, day, limit)))
 
     return await run_read(database, answer)
 
