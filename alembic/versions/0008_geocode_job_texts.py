@@ -71,10 +71,10 @@ DROP INDEX ix_geocode_job_row_pending;
 """
 
 DOWNGRADE = """
+ALTER TABLE geocode_job_row DROP CONSTRAINT ck_geocode_job_row_answer;
 UPDATE geocode_job_row r SET result = t.result, error = t.error
 FROM geocode_job_text t
 WHERE t.job_id = r.job_id AND t.text_no = r.text_no AND t.result IS NOT NULL;
-ALTER TABLE geocode_job_row DROP CONSTRAINT ck_geocode_job_row_answer;
 ALTER TABLE geocode_job_row DROP COLUMN text_no;
 DROP TABLE geocode_job_text;
 CREATE INDEX ix_geocode_job_row_pending ON geocode_job_row (job_id, row_no)

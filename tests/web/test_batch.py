@@ -467,3 +467,43 @@ def test_the_command_line_answers_repeated_rows_in_order(
         single = client.get("/geocode", params={"q": address}).json()
         assert line["best"] == single["candidates"][0], address
         assert line["ambiguous"] == single["ambiguous"], address
+
+
+def test_migration_0008_keeps_open_jobs_going_down_and_up(fresh_database_url: str) -> None:
+    from registry import migrations
+
+    first, second = "Phường Xuân Hòa, TP.HCM", "phuong Ngoc Ha Ha Noi"
+    too_long = {"error": "address longer than 500 characters"}
+    database, job, _ = _committed_job(fresh_database_url, [first, second, first, "x" * 501])
+    assert batch.process_chunk(database, render, size=1) == 2  # the first text: rows 1 and 3
+    with database.read() as conn:
+        answered = {r.row_no: r.result for r in batch.result_page(conn, job.id)}
+    database.dispose()
+
+    migrations.downgrade(fresh_database_url, "0007")
+    engine = create_engine(fresh_database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT row_no, result FROM geocode_job_row WHERE job_id = :j ORDER BY row_no"),
+            {"j": job.id},
+        ).all()
+    engine.dispose()
+    # answers copied back to their rows; the second text's row is pending, as 0007 has it
+    assert [(n, r) for n, r in rows] == [
+        (1, answered[1]),
+        (2, None),
+        (3, answered[1]),
+        (4, too_long),
+    ]
+
+    migrations.upgrade(fresh_database_url, "0008")
+    database = Database(create_engine(fresh_database_url))
+    assert _drain(database) == 1  # the pending row became a text of its own
+    with database.read() as conn:
+        final = batch.get_job(conn, job.id, job.api_key_id)
+        results = [(r.row_no, r.result) for r in batch.result_page(conn, job.id)]
+    assert (final.status, final.done, final.failed, final.total) == ("done", 4, 1, 4)
+    assert results[0] == (1, answered[1]) and results[2] == (3, answered[1])
+    assert results[1][1] is not None and results[1][1]["best"]
+    assert results[3] == (4, too_long)
+    database.dispose()
