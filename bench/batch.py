@@ -19,8 +19,9 @@ The same ``--seed`` and data give the same file (its digest is printed); it is w
 * ``jobs`` (default): the server's path. The file is read and stored as a job
   (:func:`geo.geocode.batch.create_job`, timed apart), then ``--processes`` processes each run
   a :class:`~geo.geocode.batch.WorkerPool` of ``--threads`` threads (as ``diachi serve
-  --workers P`` with ``DIACHI_BATCH__WORKERS=T`` would) until the job is done. Rows/s is
-  total rows over the wall time from the first claim to the last commit.
+  --workers P`` with ``DIACHI_BATCH__WORKERS=T`` would), each claiming ``--chunk`` distinct
+  texts at a time, until the job is done. Rows/s is total rows over the wall time from the
+  first claim to the last commit.
 * ``cli``: ``diachi geocode FILE -o OUT.csv`` (:func:`web.batch_file.geocode_file`) with
   ``--processes`` processes.
 

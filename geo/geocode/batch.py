@@ -72,12 +72,15 @@ CHUNK_SIZE = 250
 
 class BatchSettings(BaseSettings):
     """The batch workers of a server process: ``DIACHI_BATCH__WORKERS`` (0 = none; jobs
-    wait for a process that has some), ``DIACHI_BATCH__CHUNK_SIZE``, ``DIACHI_BATCH__IDLE_S``."""
+    wait for a process that has some), ``DIACHI_BATCH__CHUNK_SIZE`` (distinct texts a claim
+    takes, with every row holding them), ``DIACHI_BATCH__IDLE_S``."""
 
     model_config = SettingsConfigDict(env_prefix="DIACHI_BATCH__")
 
     workers: int = Field(default=2, ge=0, le=64, description="threads per server process")
-    chunk_size: int = Field(default=CHUNK_SIZE, ge=1, le=10_000, description="rows per claim")
+    chunk_size: int = Field(
+        default=CHUNK_SIZE, ge=1, le=10_000, description="distinct texts per claim"
+    )
     idle_s: float = Field(default=1.0, gt=0, le=60, description="sleep when there is no work")
 
 
