@@ -326,7 +326,9 @@ def load_places(
     The change transaction is sealed (the feed lock taken) when the load ends: call this
     last in the database transaction and commit right after. Lifts the statement timeout
     and raises ``work_mem`` for the rest of the transaction, and the session's
-    ``temp_buffers`` if it has not used temporary tables yet.
+    ``temp_buffers`` if it has not used temporary tables yet. A load that approves more
+    places than there are autocomplete entries rebuilds the autocomplete indexes: from
+    then until it commits, autocomplete waits for it.
     """
     started = time.perf_counter()
     phase = _Phases()
@@ -359,7 +361,7 @@ def load_places(
             conn.execute(text("ANALYZE code_issuance, place_version"))
         if search_was_on:  # after ANALYZE: the statement's joins are planned on its counts
             with phase("search"):
-                conn.execute(text(_sql("bulk_search_entries")), {"tx": tx.id})
+                _write_search_entries(conn, tx.id, loaded if approve else 0)
     seq = conn.execute(
         text("SELECT seq FROM change_transaction WHERE id = :id"), {"id": tx.id}
     ).scalar()
@@ -391,6 +393,24 @@ def _configure(conn: Connection) -> None:
             conn.execute(text(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'"))
     except DBAPIError:
         pass  # "cannot change after temporary tables have been accessed in the session"
+
+
+def _write_search_entries(conn: Connection, tx_id: int, entries: int) -> None:
+    """The autocomplete entries of the load's places (``bulk_search_entries.sql``), about
+    ``entries`` of them. When they outnumber the entries already there, the secondary
+    indexes of ``search_entry`` are dropped first and made again after, over the whole
+    table (migration 0011): faster than maintaining them entry by entry, at the cost of
+    autocomplete waiting for this transaction to end (DROP INDEX holds ACCESS EXCLUSIVE)."""
+    existing = conn.execute(
+        text("SELECT count(*) FROM (SELECT FROM search_entry LIMIT :n) s"), {"n": entries}
+    ).scalar_one()
+    rebuild = entries > 0 and existing < entries
+    if rebuild:
+        conn.execute(text("SELECT search_indexes_drop()"))
+    conn.execute(text(_sql("bulk_search_entries")), {"tx": tx_id})
+    if rebuild:
+        conn.execute(text("SELECT search_indexes_create()"))
+        conn.execute(text("ANALYZE search_entry"))
 
 
 @contextmanager

@@ -538,3 +538,37 @@ def test_rows_converted_piece_by_piece_are_those_of_one_piece() -> None:
         ]
     )
     assert sum(p.count for p in cut) == len(batch)
+
+
+_SEARCH_INDEXES = text(
+    "SELECT indexrelid::regclass::text, indexrelid, pg_get_indexdef(indexrelid)"
+    " FROM pg_index WHERE indrelid = 'search_entry'::regclass ORDER BY 1"
+)
+
+
+def test_a_load_larger_than_the_autocomplete_table_rebuilds_its_indexes(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    """With fewer entries than the load writes, the secondary indexes are made again
+    (new ones, the same definitions) and find the loaded places; otherwise they are kept."""
+    before = conn.execute(_SEARCH_INDEXES).all()
+    _load(conn, batch[:40])  # the admin units' entries outnumber these: indexes kept
+    assert conn.execute(_SEARCH_INDEXES).all() == before
+
+    conn.execute(text("DELETE FROM search_entry"))
+    report = _load(conn, batch[40:])
+    after = conn.execute(_SEARCH_INDEXES).all()
+    assert [(name, sql) for name, _, sql in after] == [(name, sql) for name, _, sql in before]
+    rebuilt = {
+        name for (name, oid, _), (_, old, _) in zip(after, before, strict=True) if oid != old
+    }
+    assert rebuilt == {
+        "ix_search_entry_label",
+        "ix_search_entry_location",
+        "ix_search_entry_rank",
+        "ix_search_entry_tsv",
+    }
+    ref = next(i for i, r in enumerate(batch[40:]) if r.kind == "building")
+    row, place_id = batch[40 + ref], report.place_ids[ref]
+    found = autocomplete(conn, f"{row.house_number} {row.street_name}", near=(row.lon, row.lat))
+    assert found and (found[0].kind, found[0].id) == ("place", place_id)
