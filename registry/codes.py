@@ -15,6 +15,7 @@ Coordinates are EPSG:4326 degrees, given as (lon, lat).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -67,6 +68,7 @@ TERRITORY_BBOXES: dict[str, tuple[float, float, float, float]] = {
 }
 
 
+@functools.cache  # a few dozen edges; every point of a bulk load asks for four
 def _edge(origin: float, band: int) -> float:
     return round(origin + ZONE_SIZE * band, 9)  # 105.3, not 105.30000000000001
 
