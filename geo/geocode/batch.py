@@ -384,17 +384,39 @@ class ResultRow:
 def result_page(
     conn: Connection, job_id: uuid.UUID, after_row_no: int = 0, limit: int = 2000
 ) -> list[ResultRow]:
-    """Up to ``limit`` rows after ``after_row_no``, in row order (keyset paging)."""
+    """Up to ``limit`` rows after ``after_row_no``, in row order (keyset paging), each with
+    its own result (a row that could not be read) or its text's (None while pending).
+
+    Two statements, the page's rows and then their texts, rather than one join: a job is
+    written at once, so the tables' statistics can be far behind (a table analysed empty
+    holding 100,000 new rows), and the join was then planned as a nested loop over a
+    sequential scan of the texts per row (30,000 rows: past the 30 s statement timeout).
+    The texts of a page are read with one scan whatever the plan."""
     rows = conn.execute(
         text(
-            "SELECT r.row_no, r.row_id, r.input, coalesce(r.result, t.result),"
-            " coalesce(r.error, t.error) FROM geocode_job_row r"
-            " LEFT JOIN geocode_job_text t ON t.job_id = r.job_id AND t.text_no = r.text_no"
-            " WHERE r.job_id = :job AND r.row_no > :after ORDER BY r.row_no LIMIT :n"
+            "SELECT row_no, row_id, input, result, error, text_no FROM geocode_job_row"
+            " WHERE job_id = :job AND row_no > :after ORDER BY row_no LIMIT :n"
         ),
         {"job": job_id, "after": after_row_no, "n": limit},
     ).all()
-    return [ResultRow(*r) for r in rows]
+    wanted = sorted({r.text_no for r in rows if r.text_no is not None})
+    answers: dict[int, tuple[dict[str, Any] | None, str | None]] = {}
+    if wanted:
+        answers = {
+            a.text_no: (a.result, a.error)
+            for a in conn.execute(
+                text(
+                    "SELECT text_no, result, error FROM geocode_job_text"
+                    " WHERE job_id = :job AND text_no = ANY (CAST(:nos AS integer[]))"
+                ),
+                {"job": job_id, "nos": wanted},
+            )
+        }
+    out = []
+    for r in rows:
+        result, error = (r.result, r.error) if r.text_no is None else answers[r.text_no]
+        out.append(ResultRow(r.row_no, r.row_id, r.input, result, error))
+    return out
 
 
 def finished(job: Job) -> None:
