@@ -257,7 +257,11 @@ FOR UPDATE SKIP LOCKED
 """
 
 # The answers travel as one JSON array (the stored texts joined): psycopg dumps a text[]
-# element by element in Python, which cost the workers 14 % of their time.
+# element by element in Python, which cost the workers 14 % of their time. The range of the
+# chunk's text numbers (claims take the lowest pending, so it is about the chunk) keeps the
+# index scan to them whatever the statistics say: a job is written at once, and with the
+# tables analysed near empty the join alone read every text of the job into a hash for each
+# chunk (30 ms a chunk of 250 for a job of 78,000 texts).
 _STORE_SQL = """
 UPDATE geocode_job_text t SET result = d.result, error = d.result ->> 'error'
 FROM (
@@ -266,7 +270,7 @@ FROM (
     JOIN jsonb_array_elements(CAST(:results AS jsonb)) WITH ORDINALITY AS a(result, i)
         USING (i)
 ) d
-WHERE t.job_id = :job AND t.text_no = d.text_no
+WHERE t.job_id = :job AND t.text_no BETWEEN :first AND :last AND t.text_no = d.text_no
 """
 
 _PROGRESS_SQL = """
@@ -361,6 +365,8 @@ def _store(
         {
             "job": job_id,
             "text_nos": [c.text_no for c in claimed],
+            "first": min(c.text_no for c in claimed),
+            "last": max(c.text_no for c in claimed),
             "results": "[" + ",".join(r for r, _ in results) + "]",
         },
     )
