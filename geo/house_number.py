@@ -492,6 +492,20 @@ def parse_house_number(text: str) -> HouseNumber:
     (None, 'N/A')
     """
     raw = _checked(text)
+    if _PLAIN.fullmatch(raw):  # "12", "3A", "45/12/7": most numbers, read without tokens
+        *alleys, last = raw.split("/")
+        number = last[:-1] + last[-1].upper() if last[-1].isalpha() else last
+        return _house_number(raw, [_Clause(end=0, path=(*alleys, number))])
+    return _read(raw)
+
+
+# A number or slash chain alone, with at most a one-letter suffix at its end: what
+# _clauses() reads as the single path ("12", "3A", "45/12/7"), a third of the time.
+_PLAIN = re.compile(r"[0-9]{1,6}(?:/[0-9]{1,6})*[A-Za-z]?")
+
+
+def _read(raw: str) -> HouseNumber:
+    """The house number of ``raw`` (cleaned) read clause by clause."""
     clauses, _ = _clauses(raw)
     return _house_number(raw, clauses)
 

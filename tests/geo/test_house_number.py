@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.house_number import Alley, HouseNumber, parse_house_number, split_house_number
+from geo.house_number import _read as read_clause_by_clause
 from geo.text import clean
 
 
@@ -234,3 +235,12 @@ def test_only_text_is_accepted(value: object) -> None:
         parse_house_number(value)  # type: ignore[arg-type]  # the point is the wrong type
     with pytest.raises(TypeError):
         split_house_number(value)  # type: ignore[arg-type]  # the point is the wrong type
+
+
+plain = st.from_regex(r"[0-9]{1,7}(/[0-9]{1,7}){0,3}[A-Za-z]?", fullmatch=True)
+
+
+@given(plain | st.sampled_from(["12", "3A", "12/3a", "45/12/7", "0012", "1234567", "7/0B"]))
+def test_a_plain_number_read_at_once_is_read_as_clause_by_clause(text: str) -> None:
+    """The short cut for numbers and slash chains alone gives what the clause reader does."""
+    assert parse_house_number(text) == read_clause_by_clause(clean(text))
