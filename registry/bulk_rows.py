@@ -125,6 +125,7 @@ def _convert(start: int, rows: list[BulkPlace], serial_space: int | None) -> Pie
     """The piece of ``rows``, the first of which is row ``start`` of the batch."""
     staged: list[tuple[Any, ...]] = []
     rejected: list[Rejection] = []
+    serials = iter(_serials(len(rows), serial_space)) if serial_space is not None else None
     for ref, row in enumerate(rows, start):
         problem = _problem(ref, row)
         zone, plus = _position(row.lon, row.lat) if problem is None else (None, "")
@@ -152,10 +153,24 @@ def _convert(start: int, rows: list[BulkPlace], serial_space: int | None) -> Pie
                 row.accuracy_m,
                 row.physical_state,
                 plus,
-                None if serial_space is None else secrets.randbelow(serial_space),
+                None if serials is None else next(serials),
             )
         )
     return Piece(len(rows), staged, rejected)
+
+
+def _serials(count: int, space: int) -> list[int]:
+    """``count`` integers drawn uniformly below ``space`` (at most 2³²) from the operating
+    system's random source, as ``secrets.randbelow`` draws them, but from one buffer of
+    random bytes per piece rather than a system call per integer: 32-bit words at or above
+    the largest multiple of ``space`` are dropped, the others taken modulo ``space``."""
+    limit = (1 << 32) - (1 << 32) % space
+    drawn: list[int] = []
+    while len(drawn) < count:
+        wanted = count - len(drawn)
+        words = memoryview(secrets.token_bytes(4 * (wanted + wanted // 8 + 8))).cast("I")
+        drawn += [word % space for word in words if word < limit]
+    return drawn[:count]
 
 
 def _problem(ref: int, row: BulkPlace) -> str | None:

@@ -132,7 +132,9 @@ WHERE upper_inf(v.recorded) AND NOT isempty(v.recorded) AND v.status = 'active'
   AND v.code IS NOT NULL AND v.valid && daterange(:start, :end, '[]')
   AND (CAST(:minx AS float8) IS NULL
        OR v.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326))
-  AND (CAST(:code AS bigint) IS NULL OR v.code = :code)
+  AND (CAST(:code AS bigint) IS NULL
+       OR (v.place_id = (SELECT ci.place_id FROM code_issuance ci WHERE ci.code = :code)
+           AND v.code = :code))
 ORDER BY v.place_id, lower(v.valid) DESC NULLS LAST
 LIMIT :limit OFFSET :offset
 """
