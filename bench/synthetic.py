@@ -43,6 +43,7 @@ from sqlalchemy import Connection, text
 
 from bench.common import machine, write_json
 from bench.scratch import SCRATCH, recreate
+from geo.house_number import parse_house_number
 from registry import admin_units, changes
 from registry.bulk import BulkPlace, BulkReport, load_places
 from registry.config import Settings
@@ -456,6 +457,17 @@ def _report_table(report: BulkReport, wall: float) -> Table:
     return table
 
 
+def cpu_probe() -> float:
+    """Microseconds per house number for 20,000 alley addresses ("số 7 ngõ 12 ngách 5")
+    through :func:`geo.house_number.parse_house_number`: a fixed piece of pure Python that
+    says how fast the machine's CPU is just then, to compare runs on a shared host."""
+    texts = [f"số {i % 97} ngõ {i % 300} ngách {i % 50}" for i in range(20_000)]
+    started = time.perf_counter()
+    for written in texts:
+        parse_house_number(written)
+    return (time.perf_counter() - started) / len(texts) * 1e6
+
+
 def _cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds of process ``pid`` (a local database backend), if readable."""
     try:
@@ -499,6 +511,12 @@ def main() -> None:
         "generated": facts | {"seconds": round(generated_s, 2)},
     }
     if args.load:
+        probe = cpu_probe()
+        console.print(
+            f"CPU probe: {probe:.1f} µs per alley house number (pure Python, no database;"
+            " higher means a slower CPU just now: compare runs by it)"
+        )
+        payload["cpu_probe_us"] = probe
         started, python_cpu = time.perf_counter(), time.process_time()
         with engine.begin() as conn:
             backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()

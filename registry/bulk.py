@@ -354,7 +354,8 @@ def load_places(
                 issued, redraws = _issue_codes(conn, tx.id, serial_space)
         with phase("versions"), _search_sync_off(conn) as search_was_on:
             params = _version_params(tx.id, approve, valid_from)
-            versions = conn.execute(text(_INSERT_VERSIONS), params).rowcount
+            with _version_indexes_rebuilt(conn, loaded):
+                versions = conn.execute(text(_INSERT_VERSIONS), params).rowcount
         with phase("analyze"):
             place_ids = _place_ids(conn, read)
             _drop_temporaries(conn)
@@ -393,6 +394,38 @@ def _configure(conn: Connection) -> None:
             conn.execute(text(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'"))
     except DBAPIError:
         pass  # "cannot change after temporary tables have been accessed in the session"
+
+
+# The secondary indexes of place_version: neither the primary key nor the exclusion
+# constraint's GiST (built whole it costs as much as maintained row by row, and dropping it
+# would leave the table unguarded within the transaction).
+_VERSION_INDEXES = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index i
+WHERE i.indrelid = 'place_version'::regclass AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ORDER BY 1
+"""
+
+
+@contextmanager
+def _version_indexes_rebuilt(conn: Connection, versions: int) -> Iterator[None]:
+    """Within the block, ``place_version`` without its secondary indexes when the block
+    writes more versions (about ``versions``) than the table holds; they are made again,
+    from their own definitions, when it ends. Building a btree or the location GiST over
+    the whole table at once costs a fifth of maintaining it row by row (6.5 s less for
+    300,000 places). DROP INDEX holds ``place_version`` in ACCESS EXCLUSIVE mode until
+    the transaction ends: reads of places wait for such a load to commit, which only
+    happens while the registry holds fewer places than the load brings (a first phase)."""
+    existing = conn.execute(
+        text("SELECT count(*) FROM (SELECT FROM place_version LIMIT :n) s"), {"n": versions}
+    ).scalar_one()
+    indexes = conn.execute(text(_VERSION_INDEXES)).all() if existing < versions else []
+    for name, _ in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    yield
+    for _, definition in indexes:
+        conn.exec_driver_sql(definition)
 
 
 def _write_search_entries(conn: Connection, tx_id: int, entries: int) -> None:

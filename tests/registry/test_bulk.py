@@ -583,3 +583,39 @@ def test_serials_are_drawn_uniformly_below_the_space() -> None:
     assert len(drawn) == 200_000 and set(counts) == set(range(200))
     assert all(750 < n < 1250 for n in counts.values())
     assert len(bulk_rows._serials(3, 10**8)) == 3
+
+
+_VERSION_INDEXES = text(
+    "SELECT indexrelid::regclass::text, indexrelid, pg_get_indexdef(indexrelid)"
+    " FROM pg_index WHERE indrelid = 'place_version'::regclass ORDER BY 1"
+)
+
+
+def test_a_load_larger_than_the_registry_rebuilds_the_version_indexes(
+    conn: Connection, batch: list[BulkPlace]
+) -> None:
+    """Into a registry with fewer versions than the load writes, the secondary indexes of
+    place_version are made again (the same definitions), the primary key and the exclusion
+    constraint kept; a smaller load keeps them all; both loads are found through them."""
+    before = conn.execute(_VERSION_INDEXES).all()
+    assert conn.execute(text("SELECT count(*) FROM place_version")).scalar_one() == 0
+    first = _load(conn, batch[:120])
+    rebuilt = conn.execute(_VERSION_INDEXES).all()
+    assert [(n, d) for n, _, d in rebuilt] == [(n, d) for n, _, d in before]
+    assert {n for (n, oid, _), (_, old, _) in zip(rebuilt, before, strict=True) if oid != old} == {
+        "ix_place_version_current_house",
+        "ix_place_version_current_location",
+        "ix_place_version_current_osm_id",
+        "ix_place_version_place_id",
+        "ix_place_version_tx_id",
+    }
+    second = _load(conn, batch[120:])  # fewer than the 120 there: indexes kept
+    assert conn.execute(_VERSION_INDEXES).all() == rebuilt
+    for report in (first, second):
+        place_id = next(p for p in report.place_ids if p is not None)
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        found = conn.execute(
+            text("SELECT count(*) FROM place_version WHERE place_id = :p AND upper_inf(recorded)"),
+            {"p": place_id},
+        ).scalar_one()
+        assert found == 1
