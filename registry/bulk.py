@@ -354,7 +354,7 @@ def load_places(
                 issued, redraws = _issue_codes(conn, tx.id, serial_space)
         with phase("versions"), _search_sync_off(conn) as search_was_on:
             params = _version_params(tx.id, approve, valid_from)
-            with _version_indexes_rebuilt(conn, loaded):
+            with _indexes_rebuilt(conn, "place_version", loaded):
                 versions = conn.execute(text(_INSERT_VERSIONS), params).rowcount
         with phase("analyze"):
             place_ids = _place_ids(conn, read)
@@ -396,53 +396,47 @@ def _configure(conn: Connection) -> None:
         pass  # "cannot change after temporary tables have been accessed in the session"
 
 
-# The secondary indexes of place_version: neither the primary key nor the exclusion
-# constraint's GiST (built whole it costs as much as maintained row by row, and dropping it
-# would leave the table unguarded within the transaction).
-_VERSION_INDEXES = """
+# A table's secondary indexes: neither its primary key nor a constraint's index (for
+# place_version the exclusion constraint's GiST: built whole it costs as much as maintained
+# row by row, and dropping it would leave the table unguarded within the transaction).
+_SECONDARY_INDEXES = """
 SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 FROM pg_index i
-WHERE i.indrelid = 'place_version'::regclass AND NOT i.indisprimary
+WHERE i.indrelid = CAST(:table AS regclass) AND NOT i.indisprimary
   AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 ORDER BY 1
 """
 
 
 @contextmanager
-def _version_indexes_rebuilt(conn: Connection, versions: int) -> Iterator[None]:
-    """Within the block, ``place_version`` without its secondary indexes when the block
-    writes more versions (about ``versions``) than the table holds; they are made again,
-    from their own definitions, when it ends. Building a btree or the location GiST over
-    the whole table at once costs a fifth of maintaining it row by row (6.5 s less for
-    300,000 places). DROP INDEX holds ``place_version`` in ACCESS EXCLUSIVE mode until
-    the transaction ends: reads of places wait for such a load to commit, which only
-    happens while the registry holds fewer places than the load brings (a first phase)."""
+def _indexes_rebuilt(conn: Connection, table: str, rows: int) -> Iterator[bool]:
+    """Within the block, ``table`` without its secondary indexes when the block writes more
+    rows (about ``rows``) than the table holds; they are made again, from their own
+    definitions, when it ends. Yields whether they were. Building a btree, GIN or point
+    GiST over the whole table at once costs a fifth of maintaining it row by row (6.5 s
+    less for 300,000 place versions, 2 s for their autocomplete entries). DROP INDEX holds
+    the table in ACCESS EXCLUSIVE mode until the transaction ends: its readers wait for
+    such a load to commit, which only happens while the table holds fewer rows than the
+    load brings (a registry's first phase)."""
     existing = conn.execute(
-        text("SELECT count(*) FROM (SELECT FROM place_version LIMIT :n) s"), {"n": versions}
+        text(f"SELECT count(*) FROM (SELECT FROM {table} LIMIT :n) s"), {"n": rows}
     ).scalar_one()
-    indexes = conn.execute(text(_VERSION_INDEXES)).all() if existing < versions else []
+    rebuild = rows > 0 and existing < rows
+    indexes = conn.execute(text(_SECONDARY_INDEXES), {"table": table}).all() if rebuild else []
     for name, _ in indexes:
         conn.exec_driver_sql(f"DROP INDEX {name}")
-    yield
+    yield rebuild
     for _, definition in indexes:
         conn.exec_driver_sql(definition)
 
 
 def _write_search_entries(conn: Connection, tx_id: int, entries: int) -> None:
     """The autocomplete entries of the load's places (``bulk_search_entries.sql``), about
-    ``entries`` of them. When they outnumber the entries already there, the secondary
-    indexes of ``search_entry`` are dropped first and made again after, over the whole
-    table (migration 0011): faster than maintaining them entry by entry, at the cost of
-    autocomplete waiting for this transaction to end (DROP INDEX holds ACCESS EXCLUSIVE)."""
-    existing = conn.execute(
-        text("SELECT count(*) FROM (SELECT FROM search_entry LIMIT :n) s"), {"n": entries}
-    ).scalar_one()
-    rebuild = entries > 0 and existing < entries
-    if rebuild:
-        conn.execute(text("SELECT search_indexes_drop()"))
-    conn.execute(text(_sql("bulk_search_entries")), {"tx": tx_id})
-    if rebuild:
-        conn.execute(text("SELECT search_indexes_create()"))
+    ``entries`` of them, with ``search_entry``'s indexes rebuilt when they outnumber the
+    entries already there (:func:`_indexes_rebuilt`)."""
+    with _indexes_rebuilt(conn, "search_entry", entries) as rebuilt:
+        conn.execute(text(_sql("bulk_search_entries")), {"tx": tx_id})
+    if rebuilt:
         conn.execute(text("ANALYZE search_entry"))
 
 

@@ -27,6 +27,7 @@ from geo.house_number import parse_house_number
 from geo.pluscode import encode as plus_code
 from geo.text import clean
 from registry.codes import CodeError, zone_of
+from registry.lifecycle import KINDS, LOCATION_METHODS, PHYSICAL_STATES
 
 __all__ = [
     "PIECE_ROWS",
@@ -38,9 +39,6 @@ __all__ = [
     "pieces",
 ]
 
-KINDS = frozenset({"building", "entrance", "unit"})
-LOCATION_METHODS = frozenset({"gnss", "imagery", "geocoded", "imported"})
-PHYSICAL_STATES = frozenset({"planned", "under_construction", "in_use", "vacant", "demolished"})
 PIECE_ROWS = 10_000  # rows a worker converts at a time; also the progress step
 HOUSE_NUMBER_CACHE = 50_000  # distinct house numbers parsed once per process
 POSITION_CACHE = 1_024  # units share their building's point

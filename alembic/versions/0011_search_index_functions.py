@@ -2,12 +2,10 @@
 
 ``search_rebuild()`` (migration 0004) dropped and made the four secondary indexes of
 ``search_entry`` itself. They now come from ``search_indexes_drop()`` and
-``search_indexes_create()``, which ``registry.bulk`` calls too: a bulk load that writes
-more autocomplete entries than the table holds drops them, writes its entries and makes
-them again, in its own transaction. Building an index over the whole table at once is
-faster than maintaining it entry by entry once the new entries outnumber the old
-(7 s of the 17 s a 300,000-place load spent writing entries). The definitions are the
-same as before.
+``search_indexes_create()``. (``registry.bulk`` first called them too, to rebuild the
+indexes in a load that writes more entries than the table holds; it now rebuilds any
+table's secondary indexes from their own definitions, ``pg_get_indexdef``.) The
+definitions are the same as before.
 
 Revision ID: 0011
 Revises: 0010

@@ -541,10 +541,22 @@ def test_rows_converted_piece_by_piece_are_those_of_one_piece() -> None:
     assert sum(p.count for p in cut) == len(batch)
 
 
-_SEARCH_INDEXES = text(
-    "SELECT indexrelid::regclass::text, indexrelid, pg_get_indexdef(indexrelid)"
-    " FROM pg_index WHERE indrelid = 'search_entry'::regclass ORDER BY 1"
-)
+def _indexes(conn: Connection, table: str) -> list[tuple[str, int, str]]:
+    """(name, oid, definition) of every index of ``table``, by name."""
+    rows = conn.execute(
+        text(
+            "SELECT indexrelid::regclass::text, indexrelid, pg_get_indexdef(indexrelid)"
+            " FROM pg_index WHERE indrelid = CAST(:t AS regclass) ORDER BY 1"
+        ),
+        {"t": table},
+    )
+    return [(name, oid, definition) for name, oid, definition in rows]
+
+
+def _rebuilt(after: list[tuple[str, int, str]], before: list[tuple[str, int, str]]) -> set[str]:
+    """The indexes made again (same names and definitions, new oids)."""
+    assert [(n, d) for n, _, d in after] == [(n, d) for n, _, d in before]
+    return {n for (n, oid, _), (_, old, _) in zip(after, before, strict=True) if oid != old}
 
 
 def test_a_load_larger_than_the_autocomplete_table_rebuilds_its_indexes(
@@ -552,18 +564,13 @@ def test_a_load_larger_than_the_autocomplete_table_rebuilds_its_indexes(
 ) -> None:
     """With fewer entries than the load writes, the secondary indexes are made again
     (new ones, the same definitions) and find the loaded places; otherwise they are kept."""
-    before = conn.execute(_SEARCH_INDEXES).all()
+    before = _indexes(conn, "search_entry")
     _load(conn, batch[:40])  # the admin units' entries outnumber these: indexes kept
-    assert conn.execute(_SEARCH_INDEXES).all() == before
+    assert _indexes(conn, "search_entry") == before
 
     conn.execute(text("DELETE FROM search_entry"))
     report = _load(conn, batch[40:])
-    after = conn.execute(_SEARCH_INDEXES).all()
-    assert [(name, sql) for name, _, sql in after] == [(name, sql) for name, _, sql in before]
-    rebuilt = {
-        name for (name, oid, _), (_, old, _) in zip(after, before, strict=True) if oid != old
-    }
-    assert rebuilt == {
+    assert _rebuilt(_indexes(conn, "search_entry"), before) == {
         "ix_search_entry_label",
         "ix_search_entry_location",
         "ix_search_entry_rank",
@@ -585,24 +592,17 @@ def test_serials_are_drawn_uniformly_below_the_space() -> None:
     assert len(bulk_rows._serials(3, 10**8)) == 3
 
 
-_VERSION_INDEXES = text(
-    "SELECT indexrelid::regclass::text, indexrelid, pg_get_indexdef(indexrelid)"
-    " FROM pg_index WHERE indrelid = 'place_version'::regclass ORDER BY 1"
-)
-
-
 def test_a_load_larger_than_the_registry_rebuilds_the_version_indexes(
     conn: Connection, batch: list[BulkPlace]
 ) -> None:
     """Into a registry with fewer versions than the load writes, the secondary indexes of
     place_version are made again (the same definitions), the primary key and the exclusion
     constraint kept; a smaller load keeps them all; both loads are found through them."""
-    before = conn.execute(_VERSION_INDEXES).all()
+    before = _indexes(conn, "place_version")
     assert conn.execute(text("SELECT count(*) FROM place_version")).scalar_one() == 0
     first = _load(conn, batch[:120])
-    rebuilt = conn.execute(_VERSION_INDEXES).all()
-    assert [(n, d) for n, _, d in rebuilt] == [(n, d) for n, _, d in before]
-    assert {n for (n, oid, _), (_, old, _) in zip(rebuilt, before, strict=True) if oid != old} == {
+    rebuilt = _indexes(conn, "place_version")
+    assert _rebuilt(rebuilt, before) == {
         "ix_place_version_current_house",
         "ix_place_version_current_location",
         "ix_place_version_current_osm_id",
@@ -610,7 +610,7 @@ def test_a_load_larger_than_the_registry_rebuilds_the_version_indexes(
         "ix_place_version_tx_id",
     }
     second = _load(conn, batch[120:])  # fewer than the 120 there: indexes kept
-    assert conn.execute(_VERSION_INDEXES).all() == rebuilt
+    assert _indexes(conn, "place_version") == rebuilt
     for report in (first, second):
         place_id = next(p for p in report.place_ids if p is not None)
         conn.execute(text("SET LOCAL enable_seqscan = off"))
